@@ -1,0 +1,83 @@
+# dunning_advanced: set-up, demo, tests, lint and benchmarks.
+# Odoo's source is taken from ODOO_SRC; everything else is installed here.
+
+ODOO_SRC ?= /opt/odoo
+ODOO_BRANCH ?= 18.0
+ODOO_GIT ?= https://github.com/odoo/odoo.git
+PYTHON ?= python3.11
+VENV ?= .venv
+DEMO_DB ?= dunning_demo
+TEST_DB ?= dunning_test
+TEST_TAGS ?= /dunning_advanced
+HTTP_PORT ?= 8069
+# l10n_it gives the demo company its Italian chart of accounts and taxes.
+MODULES ?= l10n_it,dunning_advanced
+
+VPY := $(VENV)/bin/python
+ODOO_BIN := $(ODOO_SRC)/odoo-bin
+ADDONS_PATH := $(ODOO_SRC)/addons,$(CURDIR)
+ODOO := $(VPY) $(ODOO_BIN) --addons-path=$(ADDONS_PATH)
+
+.PHONY: help demo run test lint postgres odoo-src venv bench clean
+
+help:
+	@echo "make demo   Odoo with the addon and its demo data on http://localhost:$(HTTP_PORT) (admin/admin)"
+	@echo "make test   a fresh database, the addon's tests; ends with 'N passed, N failed'"
+	@echo "make lint   ruff and pylint-odoo"
+	@echo "make bench  benchmarks (see bench/README.md)"
+
+odoo-src:
+	@if [ ! -x "$(ODOO_BIN)" ]; then \
+	  echo "No Odoo source tree at ODOO_SRC=$(ODOO_SRC): trying a shallow clone of Odoo $(ODOO_BRANCH)"; \
+	  git clone --depth 1 --branch $(ODOO_BRANCH) $(ODOO_GIT) "$(ODOO_SRC)" || { \
+	    echo ""; \
+	    echo "Could not get Odoo $(ODOO_BRANCH). Check out the official Odoo $(ODOO_BRANCH) source"; \
+	    echo "somewhere and run again with ODOO_SRC=/path/to/odoo (the folder holding odoo-bin)."; \
+	    exit 1; }; \
+	fi
+	@grep -q "^version_info = (18, 0" "$(ODOO_SRC)/odoo/release.py" || { \
+	  echo "ODOO_SRC=$(ODOO_SRC) is not Odoo 18.0: set ODOO_SRC to an Odoo 18.0 checkout."; exit 1; }
+
+$(VENV)/.installed: requirements.txt tools/odoo_requirements.py | odoo-src
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip wheel packaging
+	$(VPY) tools/odoo_requirements.py $(ODOO_SRC)/requirements.txt > $(VENV)/odoo-requirements.txt
+	$(VPY) -m pip install --quiet -r $(VENV)/odoo-requirements.txt -r requirements.txt
+	touch $@
+
+venv: odoo-src $(VENV)/.installed
+
+postgres:
+	@bash tools/ensure_postgres.sh
+
+# Fresh demo database, crons run once, then Odoo serves it.
+demo: venv postgres
+	dropdb --if-exists $(DEMO_DB)
+	$(ODOO) -d $(DEMO_DB) -i $(MODULES) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
+	$(ODOO) shell -d $(DEMO_DB) --no-http < tools/demo_run_crons.py
+	@echo "Odoo with dunning_advanced: http://localhost:$(HTTP_PORT)  login admin / password admin"
+	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
+
+# Serve an existing demo database again, without rebuilding it.
+run: venv postgres
+	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
+
+test: venv postgres
+	$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
+	  --addons-path $(ADDONS_PATH) --db $(TEST_DB) --modules $(MODULES) \
+	  --tags $(TEST_TAGS) --log test.log
+
+$(VENV)/.lint: $(VENV)/.installed requirements-dev.txt
+	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lint: venv $(VENV)/.lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory dunning_advanced
+
+bench: venv postgres
+	$(MAKE) -C bench all PY=$(CURDIR)/$(VPY) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
+
+clean:
+	rm -rf $(VENV) test.log

@@ -1,0 +1,1 @@
+# Pure Python implementations of standards and rules: no ORM import here.

@@ -1,0 +1,680 @@
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL, format_amount
+
+from ..lib.credit_hold import HoldInputs, evaluate_hold
+from ..lib.risk_score import FACTORS, RiskInputs, compute_risk
+
+_logger = logging.getLogger(__name__)
+
+HOLD_STATES = [("none", "No Hold"), ("warning", "Warning"), ("hold", "On Hold")]
+RISK_CLASSES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+
+
+@dataclass
+class Exposure:
+    """Credit exposure of one customer, in the currency of its credit limit."""
+
+    currency: "models.Model"
+    limit: float = 0.0
+    receivable: float = 0.0
+    overdue: float = 0.0
+    draft_invoices: float = 0.0
+    sale_unbilled: float = 0.0
+    max_days_overdue: int = 0
+
+    @property
+    def total(self):
+        return self.receivable + self.draft_invoices + self.sale_unbilled
+
+    @property
+    def available(self):
+        return self.limit - self.total
+
+
+class DunningCreditProfile(models.Model):
+    """Credit standing of one customer (commercial partner) in one company.
+
+    Holds what cannot be computed on the fly: manual and dunning holds, a credit
+    manager's release, the last risk score with each factor's contribution, and
+    a snapshot of hold state and exposure for lists, filters and reports. The
+    live exposure is always computed with :meth:`_get_exposure`.
+    """
+
+    _name = "dunning.credit.profile"
+    _description = "Customer Credit Profile"
+    _order = "risk_score desc, id"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain="[('is_company', '=', True)]",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Limit Currency",
+        compute="_compute_currency_id",
+        help="Currency of the customer's credit limit.",
+    )
+    salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+
+    # Holds
+    hold_state = fields.Selection(
+        HOLD_STATES, string="Credit Hold", default="none", required=True, index=True
+    )
+    hold_reason = fields.Text(string="Hold Reasons", readonly=True)
+    hold_date = fields.Date(string="Hold Since", readonly=True)
+    manual_hold = fields.Boolean(readonly=True)
+    manual_hold_reason = fields.Text(readonly=True)
+    dunning_hold = fields.Boolean(
+        readonly=True, help="Set by a dunning level that blocks the customer."
+    )
+    dunning_hold_reason = fields.Char(readonly=True)
+    release_until = fields.Date(
+        string="Released Until",
+        readonly=True,
+        help="Until this date, exposure over the limit and overdue invoices only "
+        "warn: a credit manager released the hold.",
+    )
+    release_reason = fields.Text(readonly=True)
+
+    # Snapshot of the last computation, for lists and reports
+    exposure_amount = fields.Monetary(
+        string="Exposure", currency_field="currency_id", readonly=True
+    )
+    overdue_amount = fields.Monetary(
+        string="Overdue", currency_field="currency_id", readonly=True
+    )
+    credit_limit = fields.Monetary(currency_field="currency_id", readonly=True)
+    max_days_overdue = fields.Integer(string="Days Overdue (Oldest)", readonly=True)
+
+    # Risk score and its factors
+    risk_score = fields.Float(digits=(5, 2), readonly=True, aggregator="avg")
+    risk_class = fields.Selection(RISK_CLASSES, readonly=True, index=True)
+    risk_date = fields.Date(string="Scored On", readonly=True, index=True)
+    risk_days_late = fields.Float(
+        string="Average Days Late", digits=(6, 1), readonly=True, aggregator="avg"
+    )
+    risk_late_share = fields.Float(
+        string="Share Paid Late", digits=(5, 4), readonly=True, aggregator="avg"
+    )
+    risk_overdue_ratio = fields.Float(
+        string="Overdue / Exposure", digits=(5, 4), readonly=True, aggregator="avg"
+    )
+    risk_limit_usage = fields.Float(
+        string="Exposure / Limit", digits=(7, 4), readonly=True, aggregator="avg"
+    )
+    risk_dunning_level = fields.Integer(
+        string="Highest Dunning Level", readonly=True, aggregator="max"
+    )
+    risk_broken_promises = fields.Integer(
+        string="Broken Promises", readonly=True, aggregator="sum"
+    )
+    risk_external_rating = fields.Integer(
+        string="External Rating", readonly=True, aggregator="avg"
+    )
+    risk_paid_count = fields.Integer(
+        string="Invoices Paid (12 months)", readonly=True, aggregator="sum"
+    )
+    risk_points_days_late = fields.Float(digits=(5, 2), readonly=True)
+    risk_points_late_share = fields.Float(digits=(5, 2), readonly=True)
+    risk_points_overdue_ratio = fields.Float(digits=(5, 2), readonly=True)
+    risk_points_limit_usage = fields.Float(digits=(5, 2), readonly=True)
+    risk_points_dunning_level = fields.Float(digits=(5, 2), readonly=True)
+    risk_points_broken_promises = fields.Float(digits=(5, 2), readonly=True)
+    risk_points_external_rating = fields.Float(digits=(5, 2), readonly=True)
+    risk_na_factors = fields.Char(
+        string="Factors Without Data",
+        readonly=True,
+        help="Factors without data; their weight went to the others.",
+    )
+    risk_explanation = fields.Html(
+        compute="_compute_risk_explanation", sanitize=False, string="Why This Class"
+    )
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "unique(partner_id, company_id)",
+            "A customer has one credit profile per company.",
+        ),
+    ]
+
+    @api.depends("partner_id", "company_id")
+    def _compute_currency_id(self):
+        for profile in self:
+            profile.currency_id = profile.partner_id.with_company(
+                profile.company_id
+            )._get_credit_limit_currency()
+
+    @api.depends(lambda self: [f"risk_points_{code}" for code in FACTORS])
+    def _compute_risk_explanation(self):
+        for profile in self:
+            profile.risk_explanation = profile._render_risk_explanation()
+
+    # ------------------------------------------------------------------
+    # Exposure
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_exposure(self, partners, company=None, today=None):
+        """Live exposure of commercial partners in a company.
+
+        Open receivables (partial payments, credit notes and unapplied payments
+        included), draft customer invoices and credit notes, and confirmed sale
+        order lines not yet on an invoice, each converted at today's rate from
+        its own currency into the currency of the partner's credit limit. Three
+        grouped queries for the whole batch, whatever its size.
+
+        :return: {partner id: Exposure}
+        """
+        company = company or self.env.company
+        today = today or fields.Date.context_today(self)
+        partners = partners.commercial_partner_id
+        result = {}
+        if not partners:
+            return result
+        for partner in partners.with_company(company):
+            result[partner.id] = Exposure(
+                currency=partner._get_credit_limit_currency(),
+                limit=partner.sudo().credit_limit or 0.0,
+            )
+        company_ids = self._credit_company_ids(company)
+        partner_ids = list(result)
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+            SELECT COALESCE(p.commercial_partner_id, p.id) AS partner_id,
+                   l.currency_id,
+                   SUM(l.amount_residual_currency) AS receivable,
+                   SUM(l.amount_residual_currency)
+                       FILTER (WHERE l.date_maturity < %(today)s) AS overdue,
+                   MIN(l.date_maturity) FILTER (
+                       WHERE l.date_maturity < %(today)s AND l.amount_residual > 0
+                   ) AS oldest_due,
+                   'receivable' AS kind
+              FROM account_move_line l
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = ANY(%(company_ids)s)
+               AND l.account_type = 'asset_receivable'
+               AND l.parent_state = 'posted'
+               AND NOT l.reconciled
+               AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+          GROUP BY 1, 2
+         UNION ALL
+            SELECT COALESCE(p.commercial_partner_id, p.id), m.currency_id,
+                   SUM(m.amount_total_in_currency_signed), 0, NULL, 'draft'
+              FROM account_move m
+              JOIN res_partner p ON p.id = m.partner_id
+             WHERE m.company_id = ANY(%(company_ids)s)
+               AND m.state = 'draft'
+               AND m.move_type IN ('out_invoice', 'out_refund')
+               AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+          GROUP BY 1, 2
+         UNION ALL
+            SELECT COALESCE(p.commercial_partner_id, p.id), so.currency_id,
+                   SUM(sol.price_total
+                       * GREATEST(sol.product_uom_qty - sol.qty_invoiced, 0)
+                       / sol.product_uom_qty), 0, NULL, 'sale'
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = ANY(%(company_ids)s)
+               AND so.state = 'sale'
+               AND sol.display_type IS NULL
+               AND NOT COALESCE(sol.is_downpayment, FALSE)
+               AND sol.product_uom_qty > 0
+               AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+          GROUP BY 1, 2
+                """,
+                today=today,
+                company_ids=company_ids,
+                partner_ids=partner_ids,
+            )
+        )
+        convert = self._currency_converter(company, today)
+        for row in rows:
+            exposure = result[row["partner_id"]]
+            amount = convert(row["receivable"] or 0.0, row["currency_id"], exposure.currency)
+            if row["kind"] == "receivable":
+                exposure.receivable += amount
+                exposure.overdue += convert(
+                    row["overdue"] or 0.0, row["currency_id"], exposure.currency
+                )
+                if row["oldest_due"]:
+                    days = (today - row["oldest_due"]).days
+                    exposure.max_days_overdue = max(exposure.max_days_overdue, days)
+            elif row["kind"] == "draft":
+                exposure.draft_invoices += amount
+            else:
+                exposure.sale_unbilled += amount
+        for exposure in result.values():
+            for attr in ("receivable", "overdue", "draft_invoices", "sale_unbilled"):
+                setattr(exposure, attr, exposure.currency.round(getattr(exposure, attr)))
+        return result
+
+    @api.model
+    def _credit_company_ids(self, company):
+        """The company and its branches: credit is managed for them together."""
+        return self.env["res.company"].sudo().search([("id", "child_of", company.id)]).ids
+
+    @api.model
+    def _currency_converter(self, company, date):
+        """A converter that asks the rate of each currency pair only once."""
+        rates = {}
+        currencies = self.env["res.currency"]
+
+        def convert(amount, from_currency_id, to_currency):
+            if not amount or from_currency_id == to_currency.id:
+                return amount
+            key = (from_currency_id, to_currency.id)
+            if key not in rates:
+                rates[key] = currencies._get_conversion_rate(
+                    currencies.browse(from_currency_id), to_currency, company, date
+                )
+            return amount * rates[key]
+
+        return convert
+
+    # ------------------------------------------------------------------
+    # Holds
+    # ------------------------------------------------------------------
+
+    def _hold_inputs(self, exposure, extra_amount=0.0, today=None):
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        return HoldInputs(
+            exposure=exposure.total + extra_amount,
+            credit_limit=exposure.limit,
+            max_days_overdue=exposure.max_days_overdue,
+            manual=self.manual_hold,
+            dunning=self.dunning_hold,
+            released=bool(self.release_until and self.release_until >= today),
+        )
+
+    def _evaluate_hold(self, exposure, extra_amount=0.0, today=None):
+        """``(state, reasons text)`` for this profile with the given exposure."""
+        self.ensure_one()
+        settings = self.company_id._credit_hold_settings()
+        state, reasons = evaluate_hold(
+            self._hold_inputs(exposure, extra_amount, today), settings
+        )
+        text = "\n".join(self._describe_reason(reason, exposure.currency) for reason in reasons)
+        return state, text
+
+    def _describe_reason(self, reason, currency):
+        def amount(value):
+            return format_amount(self.env, value, currency)
+
+        if reason.code == "manual":
+            return _("Put on hold by a credit manager: %s", self.manual_hold_reason or "")
+        if reason.code == "dunning":
+            return _("Dunning: %s", self.dunning_hold_reason or _("a blocking level was reached"))
+        if reason.code == "over_limit":
+            return _(
+                "Exposure %(exposure)s exceeds the credit limit %(limit)s by %(excess)s",
+                exposure=amount(reason.exposure),
+                limit=amount(reason.limit),
+                excess=amount(reason.exposure - reason.limit),
+            ) + (_(" (released until %s)", self.release_until) if reason.state == "warning" else "")
+        if reason.code == "near_limit":
+            return _(
+                "Exposure %(exposure)s is above %(percent)s%% of the credit limit %(limit)s",
+                exposure=amount(reason.exposure),
+                percent=round(reason.threshold),
+                limit=amount(reason.limit),
+            )
+        if reason.code == "overdue":
+            return _(
+                "An invoice is %(days)s days overdue (hold after %(threshold)s days)",
+                days=reason.days,
+                threshold=int(reason.threshold),
+            ) + (_(" (released until %s)", self.release_until) if reason.state == "warning" else "")
+        return _(
+            "An invoice is %(days)s days overdue (warning after %(threshold)s days)",
+            days=reason.days,
+            threshold=int(reason.threshold),
+        )
+
+    def _refresh_hold(self, exposures=None, today=None):
+        """Store the current hold state; note changes in the customer's chatter."""
+        today = today or fields.Date.context_today(self)
+        for company, profiles in self.grouped("company_id").items():
+            if exposures is None:
+                company_exposures = self._get_exposure(profiles.partner_id, company, today)
+            else:
+                company_exposures = exposures
+            for profile in profiles:
+                exposure = company_exposures[profile.partner_id.id]
+                state, reasons = profile._evaluate_hold(exposure, today=today)
+                vals = {
+                    "exposure_amount": exposure.total,
+                    "overdue_amount": exposure.overdue,
+                    "credit_limit": exposure.limit,
+                    "max_days_overdue": exposure.max_days_overdue,
+                    "hold_reason": reasons or False,
+                }
+                if state != profile.hold_state:
+                    vals.update(hold_state=state, hold_date=today if state == "hold" else False)
+                    profile._post_hold_change(state, reasons)
+                profile.write(vals)
+
+    def _post_hold_change(self, state, reasons):
+        self.ensure_one()
+        labels = dict(self._fields["hold_state"]._description_selection(self.env))
+        body = _(
+            "Credit status in %(company)s: %(old)s → %(new)s.",
+            company=self.company_id.name,
+            old=labels[self.hold_state],
+            new=labels[state],
+        )
+        if reasons:
+            body += "\n" + reasons
+        self.partner_id.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    # ------------------------------------------------------------------
+    # Risk score
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_payment_behaviour(self, partners, company, today):
+        """Lateness of the invoices paid in the 12 months before ``today``.
+
+        One receivable line counts once, at the date it was fully reconciled;
+        its delay is weighted by its amount. Credit notes are not payments:
+        reconciliations with one are left out.
+
+        :return: {partner id: (weighted average days late, share paid late, count)}
+        """
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH paid AS (
+                SELECT COALESCE(p.commercial_partner_id, p.id) AS partner_id,
+                       l.balance,
+                       GREATEST(MAX(apr.max_date) - l.date_maturity, 0) AS days_late
+                  FROM account_move_line l
+                  JOIN res_partner p ON p.id = l.partner_id
+                  JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+                  JOIN account_move_line c ON c.id = apr.credit_move_id
+                  JOIN account_move cm ON cm.id = c.move_id
+                 WHERE l.company_id = ANY(%(company_ids)s)
+                   AND l.account_type = 'asset_receivable'
+                   AND l.parent_state = 'posted'
+                   AND l.reconciled
+                   AND l.balance > 0
+                   AND cm.move_type != 'out_refund'
+                   AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+              GROUP BY 1, l.id
+                HAVING MAX(apr.max_date) > %(since)s
+            )
+            SELECT partner_id,
+                   SUM(balance * days_late) / NULLIF(SUM(balance), 0),
+                   COUNT(*) FILTER (WHERE days_late > 0)::float / COUNT(*),
+                   COUNT(*)
+              FROM paid
+          GROUP BY partner_id
+                """,
+                company_ids=self._credit_company_ids(company),
+                partner_ids=partners.ids,
+                since=today - relativedelta(years=1),
+            )
+        )
+        return {row[0]: (float(row[1] or 0.0), row[2], row[3]) for row in rows}
+
+    @api.model
+    def _get_dunning_levels(self, partners, company, today):
+        """Highest dunning level reached by each partner in the last 12 months.
+
+        Extended by the dunning engine; without it there is no level.
+        """
+        return {}
+
+    @api.model
+    def _get_broken_promises(self, partners, company, today):
+        """Payment promises each partner broke in the last 12 months.
+
+        Extended by the dunning engine; without it there is no promise.
+        """
+        return {}
+
+    @api.model
+    def _compute_risk_scores(self, partners, company, today=None):
+        """Score ``partners`` (commercial) in ``company``; create missing profiles.
+
+        A fixed number of grouped queries per batch, whatever its size.
+        """
+        today = today or fields.Date.context_today(self)
+        partners = partners.commercial_partner_id
+        profiles = self._get_or_create(partners, company)
+        exposures = self._get_exposure(partners, company, today)
+        behaviour = self._get_payment_behaviour(partners, company, today)
+        levels = self._get_dunning_levels(partners, company, today)
+        promises = self._get_broken_promises(partners, company, today)
+        weights = company._risk_weights()
+        scale = company._risk_scale()
+        thresholds = company._risk_thresholds()
+        for profile in profiles:
+            partner = profile.partner_id
+            exposure = exposures[partner.id]
+            days_late, late_share, paid_count = behaviour.get(partner.id, (None, None, 0))
+            inputs = RiskInputs(
+                avg_days_late=days_late,
+                late_share=late_share,
+                overdue=exposure.overdue,
+                exposure=exposure.total,
+                credit_limit=exposure.limit or None,
+                dunning_level=levels.get(partner.id, 0),
+                broken_promises=promises.get(partner.id, 0),
+                external_rating=partner.risk_external_rating
+                if partner.risk_external_rating_date
+                else None,
+            )
+            result = compute_risk(inputs, weights, scale, thresholds)
+            vals = {
+                "risk_score": result.score,
+                "risk_class": result.risk_class,
+                "risk_date": today,
+                "risk_days_late": days_late or 0.0,
+                "risk_late_share": late_share or 0.0,
+                "risk_overdue_ratio": result.factor("overdue_ratio").value or 0.0,
+                "risk_limit_usage": result.factor("limit_usage").value or 0.0,
+                "risk_dunning_level": inputs.dunning_level,
+                "risk_broken_promises": inputs.broken_promises,
+                "risk_external_rating": inputs.external_rating or 0,
+                "risk_paid_count": paid_count,
+                "risk_na_factors": ",".join(
+                    f.code for f in result.factors if not f.applicable
+                )
+                or False,
+            }
+            vals.update({f"risk_points_{f.code}": f.points for f in result.factors})
+            profile.write(vals)
+        profiles._refresh_hold(exposures, today)
+        return profiles
+
+    @api.model
+    def _get_or_create(self, partners, company):
+        """Profiles of commercial ``partners`` in ``company``, created if missing."""
+        partners = partners.commercial_partner_id
+        profiles = self.sudo().search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        )
+        missing = partners - profiles.partner_id
+        if missing:
+            profiles |= self.sudo().create(
+                [{"partner_id": p.id, "company_id": company.id} for p in missing]
+            )
+        return profiles
+
+    @api.model
+    def _risk_candidates_query(self, company, today):
+        """Customers to score in ``company`` that were not scored on ``today``.
+
+        A customer is anyone with a receivable line or a sale order in the
+        company, or any active company customer.
+        """
+        company_ids = self._credit_company_ids(company)
+        return SQL(
+            """
+            SELECT cp.id
+              FROM res_partner cp
+             WHERE cp.active
+               AND cp.id = COALESCE(cp.commercial_partner_id, cp.id)
+               AND (cp.company_id IS NULL OR cp.company_id = ANY(%(company_ids)s))
+               AND (
+                    cp.customer_rank > 0
+                    OR EXISTS (
+                        SELECT 1 FROM account_move_line l
+                          JOIN res_partner p ON p.id = l.partner_id
+                         WHERE p.commercial_partner_id = cp.id
+                           AND l.company_id = ANY(%(company_ids)s)
+                           AND l.account_type = 'asset_receivable')
+               )
+               AND NOT EXISTS (
+                    SELECT 1 FROM dunning_credit_profile dcp
+                     WHERE dcp.partner_id = cp.id
+                       AND dcp.company_id = %(company_id)s
+                       AND dcp.risk_date >= %(today)s)
+          ORDER BY cp.id
+            """,
+            company_ids=company_ids,
+            company_id=company.id,
+            today=today,
+        )
+
+    @api.model
+    def _cron_compute_risk_scores(self, batch_size=500):
+        """Daily: exposure, hold state and risk score of every customer.
+
+        One batch per call in a scheduled run (the cron runner commits and
+        calls again while work remains); all batches in one call otherwise.
+        Idempotent: customers already scored today are skipped, so a run cut
+        short resumes where it stopped.
+        """
+        cron = self.env["ir.cron"]
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        done = 0
+        for company in self.env["res.company"].sudo().search([]):
+            model = self.sudo().with_company(company)
+            today = fields.Date.context_today(model)
+            while True:
+                query = model._risk_candidates_query(company, today)
+                ids = [row[0] for row in self.env.execute_query(query)]
+                if not ids:
+                    break
+                batch = self.env["res.partner"].browse(ids[:batch_size])
+                model._compute_risk_scores(batch, company, today)
+                done += len(batch)
+                remaining = len(ids) - len(batch) + model._risk_remaining_elsewhere(company)
+                _logger.info(
+                    "Risk scores: %s done in %s, %s remaining", done, company.name, remaining
+                )
+                cron._notify_progress(done=done, remaining=remaining)
+                if in_cron and remaining:
+                    return
+        cron._notify_progress(done=done, remaining=0)
+
+    @api.model
+    def _risk_remaining_elsewhere(self, company):
+        """Customers still to score today in the companies after ``company``."""
+        remaining = 0
+        for other in self.env["res.company"].sudo().search([("id", ">", company.id)]):
+            query = self._risk_candidates_query(other, fields.Date.context_today(self))
+            remaining += len(self.env.execute_query(query))
+        return remaining
+
+    # ------------------------------------------------------------------
+    # Explanation
+    # ------------------------------------------------------------------
+
+    def _factor_labels(self):
+        return {
+            "days_late": _("Average days late (paid invoices, 12 months)"),
+            "late_share": _("Share of invoices paid late"),
+            "overdue_ratio": _("Overdue amount / exposure"),
+            "limit_usage": _("Exposure / credit limit"),
+            "dunning_level": _("Highest dunning level (12 months)"),
+            "broken_promises": _("Broken payment promises (12 months)"),
+            "external_rating": _("External rating (0 best, 100 worst)"),
+        }
+
+    def _factor_value_text(self, code):
+        self.ensure_one()
+        na = (self.risk_na_factors or "").split(",")
+        if code in na:
+            return _("no data")
+        if code == "days_late":
+            return _("%s days", round(self.risk_days_late, 1))
+        if code in ("late_share", "overdue_ratio", "limit_usage"):
+            value = self[f"risk_{code}"]
+            return f"{value * 100:.1f} %"
+        return str(self[f"risk_{code}"])
+
+    def _render_risk_explanation(self):
+        self.ensure_one()
+        if not self.risk_date:
+            return False
+        company = self.company_id
+        weights = company._risk_weights()
+        labels = self._factor_labels()
+        return self.env["ir.qweb"]._render(
+            "dunning_advanced.risk_explanation",
+            {
+                "profile": self,
+                "rows": [
+                    {
+                        "label": labels[code],
+                        "value": self._factor_value_text(code),
+                        "weight": getattr(weights, code),
+                        "points": self[f"risk_points_{code}"],
+                        "na": code in (self.risk_na_factors or "").split(","),
+                    }
+                    for code in FACTORS
+                ],
+            },
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_compute_risk_score(self):
+        """Score these customers now (Dunning Users and up)."""
+        self._check_dunning_user()
+        for company, profiles in self.sudo().grouped("company_id").items():
+            self.sudo()._compute_risk_scores(profiles.partner_id, company)
+        return True
+
+    def _check_dunning_user(self):
+        if not self.env.su and not self.env.user.has_group(
+            "dunning_advanced.group_dunning_user"
+        ):
+            raise AccessError(_("Only Dunning Users can recompute risk scores."))
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "context": {"allowed_company_ids": [self.company_id.id]},
+        }

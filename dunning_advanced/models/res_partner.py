@@ -1,0 +1,432 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, format_amount
+
+from .dunning_credit_profile import HOLD_STATES, RISK_CLASSES
+
+CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
+# Fields only a credit manager may change.
+CREDIT_MANAGER_FIELDS = {"credit_limit", "credit_limit_currency_id", "use_partner_credit_limit"}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    credit_limit_currency_id = fields.Many2one(
+        "res.currency",
+        string="Credit Limit Currency",
+        company_dependent=True,
+        groups=CREDIT_GROUPS,
+        help="Currency of the credit limit; the company currency when empty. "
+        "Exposure is converted into it at today's rate.",
+    )
+    credit_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_credit_exposure", groups=CREDIT_GROUPS
+    )
+    credit_profile_ids = fields.One2many(
+        "dunning.credit.profile", "partner_id", string="Credit Profiles"
+    )
+    credit_hold_state = fields.Selection(
+        HOLD_STATES,
+        string="Credit Hold",
+        compute="_compute_credit_hold_state",
+        search="_search_credit_hold_state",
+        help="Credit status in the current company, computed now. Lists and "
+        "filters use the state stored at the last check or daily run.",
+    )
+    credit_hold_reason = fields.Text(
+        string="Credit Hold Reasons", compute="_compute_credit_hold_state"
+    )
+    credit_receivable = fields.Monetary(
+        string="Open Receivables",
+        compute="_compute_credit_exposure",
+        currency_field="credit_currency_id",
+        groups=CREDIT_GROUPS,
+    )
+    credit_overdue = fields.Monetary(
+        string="Of Which Overdue",
+        compute="_compute_credit_exposure",
+        search="_search_credit_overdue",
+        currency_field="credit_currency_id",
+        groups=CREDIT_GROUPS,
+    )
+    credit_draft_invoiced = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_credit_exposure",
+        currency_field="credit_currency_id",
+        groups=CREDIT_GROUPS,
+    )
+    credit_sale_unbilled = fields.Monetary(
+        string="Unbilled Sale Orders",
+        compute="_compute_credit_exposure",
+        currency_field="credit_currency_id",
+        groups=CREDIT_GROUPS,
+    )
+    credit_exposure = fields.Monetary(
+        string="Credit Exposure",
+        compute="_compute_credit_exposure",
+        search="_search_credit_exposure",
+        currency_field="credit_currency_id",
+        groups=CREDIT_GROUPS,
+    )
+    credit_available = fields.Monetary(
+        string="Available Credit",
+        compute="_compute_credit_exposure",
+        currency_field="credit_currency_id",
+        groups=CREDIT_GROUPS,
+    )
+    credit_max_days_overdue = fields.Integer(
+        string="Days Overdue (Oldest)",
+        compute="_compute_credit_exposure",
+        groups=CREDIT_GROUPS,
+    )
+    risk_score = fields.Float(
+        compute="_compute_risk", search="_search_risk_score", digits=(5, 2)
+    )
+    risk_class = fields.Selection(
+        RISK_CLASSES, compute="_compute_risk", search="_search_risk_class"
+    )
+    risk_date = fields.Date(string="Risk Scored On", compute="_compute_risk")
+    risk_explanation = fields.Html(compute="_compute_risk", sanitize=False)
+    risk_external_rating = fields.Integer(
+        string="External Rating",
+        tracking=True,
+        help="Rating from a credit agency, 0 (best) to 100 (worst). Used in the "
+        "risk score when a rating date is set.",
+    )
+    risk_external_rating_date = fields.Date(string="External Rating Date")
+    risk_external_rating_source = fields.Char(string="Rating Agency")
+
+    @api.depends_context("company")
+    @api.depends("credit_profile_ids.hold_state", "credit_profile_ids.manual_hold")
+    def _compute_credit_hold_state(self):
+        company = self.env.company
+        partners = self.filtered("id")
+        (self - partners).update({"credit_hold_state": "none", "credit_hold_reason": False})
+        if not partners:
+            return
+        Profile = self.env["dunning.credit.profile"].sudo()
+        exposures = Profile._get_exposure(partners.sudo(), company)
+        profiles = {
+            p.partner_id.id: p
+            for p in Profile.search(
+                [
+                    ("partner_id", "in", partners.commercial_partner_id.ids),
+                    ("company_id", "=", company.id),
+                ]
+            )
+        }
+        for partner in partners:
+            commercial = partner.commercial_partner_id
+            profile = profiles.get(commercial.id) or Profile.new(
+                {"partner_id": commercial.id, "company_id": company.id}
+            )
+            state, reasons = profile._evaluate_hold(exposures[commercial.id])
+            partner.credit_hold_state = state
+            partner.credit_hold_reason = reasons or False
+
+    @api.depends_context("company")
+    def _compute_credit_exposure(self):
+        partners = self.filtered("id")
+        exposures = self.env["dunning.credit.profile"].sudo()._get_exposure(
+            partners.sudo(), self.env.company
+        )
+        for partner in self:
+            exposure = exposures.get(partner.commercial_partner_id.id)
+            if not exposure:
+                partner.update(
+                    {
+                        "credit_currency_id": self.env.company.currency_id,
+                        "credit_receivable": 0.0,
+                        "credit_overdue": 0.0,
+                        "credit_draft_invoiced": 0.0,
+                        "credit_sale_unbilled": 0.0,
+                        "credit_exposure": 0.0,
+                        "credit_available": 0.0,
+                        "credit_max_days_overdue": 0,
+                    }
+                )
+                continue
+            partner.update(
+                {
+                    "credit_currency_id": exposure.currency,
+                    "credit_receivable": exposure.receivable,
+                    "credit_overdue": exposure.overdue,
+                    "credit_draft_invoiced": exposure.draft_invoices,
+                    "credit_sale_unbilled": exposure.sale_unbilled,
+                    "credit_exposure": exposure.total,
+                    "credit_available": exposure.available if exposure.limit else 0.0,
+                    "credit_max_days_overdue": exposure.max_days_overdue,
+                }
+            )
+
+    @api.depends_context("company")
+    @api.depends("credit_profile_ids.risk_score")
+    def _compute_risk(self):
+        profiles = self._current_credit_profiles()
+        for partner in self:
+            profile = profiles.get(partner.commercial_partner_id.id)
+            partner.risk_score = profile.risk_score if profile else 0.0
+            partner.risk_class = profile.risk_class if profile else False
+            partner.risk_date = profile.risk_date if profile else False
+            partner.risk_explanation = profile.risk_explanation if profile else False
+
+    def _current_credit_profiles(self):
+        profiles = (
+            self.env["dunning.credit.profile"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        )
+        return {profile.partner_id.id: profile for profile in profiles}
+
+    def _search_credit_hold_state(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(_("Credit hold can only be searched by state."))
+        values = value if isinstance(value, list | tuple) else [value]
+        positive = operator in ("=", "in")
+        states = set(values) if positive else {s for s, _l in HOLD_STATES} - set(values)
+        domain = [
+            (
+                "commercial_partner_id.credit_profile_ids",
+                "any",
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("hold_state", "in", list(states - {"none"})),
+                ],
+            )
+        ]
+        if "none" in states:
+            domain = [
+                "|",
+                *domain,
+                (
+                    "commercial_partner_id.credit_profile_ids",
+                    "not any",
+                    [
+                        ("company_id", "=", self.env.company.id),
+                        ("hold_state", "!=", "none"),
+                    ],
+                ),
+            ]
+        return domain
+
+    def _search_risk_class(self, operator, value):
+        return [
+            (
+                "commercial_partner_id.credit_profile_ids",
+                "any",
+                [("company_id", "=", self.env.company.id), ("risk_class", operator, value)],
+            )
+        ]
+
+    def _search_risk_score(self, operator, value):
+        return [
+            (
+                "commercial_partner_id.credit_profile_ids",
+                "any",
+                [("company_id", "=", self.env.company.id), ("risk_score", operator, value)],
+            )
+        ]
+
+    def _search_credit_exposure(self, operator, value):
+        return self._search_credit_amount("total", operator, value)
+
+    def _search_credit_overdue(self, operator, value):
+        return self._search_credit_amount("overdue", operator, value)
+
+    def _search_credit_amount(self, attribute, operator, value):
+        """Live search: only customers with open items can have a non-zero amount."""
+        compare = {
+            "=": lambda a: a == value,
+            "!=": lambda a: a != value,
+            "<": lambda a: a < value,
+            "<=": lambda a: a <= value,
+            ">": lambda a: a > value,
+            ">=": lambda a: a >= value,
+        }.get(operator)
+        if compare is None or not isinstance(value, int | float):
+            raise UserError(_("Credit amounts can only be compared with a number."))
+        company = self.env.company
+        Profile = self.env["dunning.credit.profile"].sudo()
+        active = self.browse(self._credit_active_partner_ids(company))
+        exposures = Profile._get_exposure(active, company)
+        matching = [
+            pid for pid, exposure in exposures.items() if compare(getattr(exposure, attribute))
+        ]
+        domain = [("commercial_partner_id", "in", matching)]
+        if compare(0.0):
+            domain = ["|", *domain, ("commercial_partner_id", "not in", active.ids)]
+        return domain
+
+    @api.model
+    def _credit_active_partner_ids(self, company):
+        """Commercial partners with open receivables, draft invoices or orders."""
+        company_ids = self.env["dunning.credit.profile"]._credit_company_ids(company)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT COALESCE(p.commercial_partner_id, p.id)
+              FROM account_move_line l JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = ANY(%(c)s) AND l.account_type = 'asset_receivable'
+               AND l.parent_state = 'posted' AND NOT l.reconciled
+             UNION
+            SELECT COALESCE(p.commercial_partner_id, p.id)
+              FROM account_move m JOIN res_partner p ON p.id = m.partner_id
+             WHERE m.company_id = ANY(%(c)s) AND m.state = 'draft'
+               AND m.move_type IN ('out_invoice', 'out_refund')
+             UNION
+            SELECT COALESCE(p.commercial_partner_id, p.id)
+              FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = ANY(%(c)s) AND so.state = 'sale'
+                """,
+                c=company_ids,
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.constrains("credit_limit")
+    def _check_credit_limit(self):
+        for partner in self:
+            if partner.sudo().credit_limit < 0:
+                raise ValidationError(
+                    _(
+                        "The credit limit of %s cannot be negative. Enter 0 for no "
+                        "limit, or a positive amount.",
+                        partner.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        if CREDIT_MANAGER_FIELDS.intersection(vals):
+            self._check_credit_manager(_("change a credit limit"))
+        return super().write(vals)
+
+    def _check_credit_manager(self, what):
+        """Raise AccessError unless the user is a credit manager (or superuser)."""
+        if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
+            raise AccessError(
+                _("Only a Credit Manager can %(what)s (user: %(user)s).", what=what, user=self.env.user.name)
+            )
+
+    def _get_credit_limit_currency(self):
+        """Currency of the credit limit in the current company."""
+        self.ensure_one()
+        return self.sudo().credit_limit_currency_id or self.env.company.currency_id
+
+    # ------------------------------------------------------------------
+    # Credit check of documents
+    # ------------------------------------------------------------------
+
+    def _credit_check_document(self, document, extra_amount=0.0, currency=None):
+        """Raise UserError when ``document`` may not go on for this customer.
+
+        ``extra_amount`` (in ``currency``) is the part of the document that the
+        exposure does not hold yet: a sale order's total before confirmation.
+        A credit manager's approval of the document lets it through.
+        """
+        self.ensure_one()
+        company = document.company_id
+        if not company.credit_hold_enforced:
+            return
+        commercial = self.commercial_partner_id.sudo().with_company(company)
+        Profile = self.env["dunning.credit.profile"].sudo().with_company(company)
+        profile = Profile._get_or_create(commercial, company)
+        exposure = Profile._get_exposure(commercial, company)[commercial.id]
+        extra = 0.0
+        if extra_amount and currency:
+            today = fields.Date.context_today(self)
+            extra = currency._convert(extra_amount, exposure.currency, company, today)
+        state, reasons = profile._evaluate_hold(exposure, extra_amount=extra)
+        profile._refresh_hold({commercial.id: exposure})
+        if state != "hold" or document._credit_approval_covers():
+            return
+        money = exposure.currency
+
+        def amount(value):
+            return format_amount(self.env, value, money)
+
+        figures = _(
+            "Open receivables %(receivable)s (overdue %(overdue)s), draft invoices "
+            "%(draft)s, unbilled orders %(unbilled)s: exposure %(exposure)s; "
+            "credit limit %(limit)s.",
+            receivable=amount(exposure.receivable),
+            overdue=amount(exposure.overdue),
+            draft=amount(exposure.draft_invoices),
+            unbilled=amount(exposure.sale_unbilled),
+            exposure=amount(exposure.total),
+            limit=amount(exposure.limit) if exposure.limit else _("none"),
+        )
+        if extra:
+            figures += " " + _("This document adds %s.", amount(extra))
+        raise UserError(
+            _(
+                "%(document)s cannot go on: %(partner)s is on credit hold in %(company)s.\n"
+                "%(reasons)s\n%(figures)s\n"
+                "A credit manager can release the hold or approve this document.",
+                document=document.display_name,
+                partner=commercial.display_name,
+                company=company.name,
+                reasons=reasons,
+                figures=figures,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_credit_hold(self):
+        self.ensure_one()
+        return self._credit_hold_wizard("hold")
+
+    def action_credit_release(self):
+        self.ensure_one()
+        return self._credit_hold_wizard("release")
+
+    def _credit_hold_wizard(self, action):
+        self._check_credit_manager(_("put a customer on hold or release it"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Put on Credit Hold") if action == "hold" else _("Release Credit Hold"),
+            "res_model": "res.partner.credit.hold",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_action": action,
+            },
+        }
+
+    def action_compute_risk_score(self):
+        profiles = self.env["dunning.credit.profile"].sudo()._get_or_create(
+            self.commercial_partner_id, self.env.company
+        )
+        profiles.with_env(self.env).action_compute_risk_score()
+        return True
+
+    def action_view_credit_items(self):
+        """Open receivable items that make up the exposure."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_account_moves_all"
+        )
+        action.update(
+            {
+                "name": _("Open Receivables of %s", self.commercial_partner_id.display_name),
+                "domain": [
+                    ("partner_id", "child_of", self.commercial_partner_id.id),
+                    ("account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                "context": {"search_default_group_by_move": 0},
+            }
+        )
+        return action

@@ -1,0 +1,1 @@
+from . import test_lib_risk_score

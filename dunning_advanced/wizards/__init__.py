@@ -1,0 +1,2 @@
+from . import res_partner_credit_hold
+from . import dunning_document_approve
