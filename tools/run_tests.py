@@ -77,7 +77,7 @@ def main():
             match = LOG_LINE.match(line.rstrip("\n"))
             if match:
                 current = match
-                level, logger, message = match["level", "logger", "message"]
+                level, logger, message = match.group("level", "logger", "message")
                 if level in ("ERROR", "CRITICAL") or (
                     level == "WARNING" and f"addons.{ADDON}" in logger
                 ):
@@ -111,8 +111,8 @@ def main():
     unexplained = [p for p in problems if "odoo.tests.result" not in p]
     if unexplained:
         print(f"{len(unexplained)} ERROR/CRITICAL line(s), or WARNING(s) of the addon:")
-        for line in unexplained[:20]:
-            print("  ", line[:300])
+        for line in unexplained[:10]:
+            print("  ", line[:200])
     passed = total - failed - skipped
     ok = failed == 0 and not unexplained and returncode == 0
     if not ok and failed == 0:

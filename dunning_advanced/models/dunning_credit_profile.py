@@ -191,29 +191,32 @@ class DunningCreditProfile(models.Model):
         result = {}
         if not partners:
             return result
-        for partner in partners.with_company(company):
+        # One read of the company-dependent limits for the whole batch.
+        for partner in partners.with_company(company).sudo():
             result[partner.id] = Exposure(
-                currency=partner._get_credit_limit_currency(),
-                limit=partner.sudo().credit_limit or 0.0,
+                currency=partner.credit_limit_currency_id or company.currency_id,
+                limit=partner.credit_limit or 0.0,
             )
         company_ids = self._credit_company_ids(company)
         partner_ids = list(result)
-        rows = self.env.execute_query_dict(
+        rows = self._credit_query(
             SQL(
                 """
             SELECT COALESCE(p.commercial_partner_id, p.id) AS partner_id,
                    l.currency_id,
                    SUM(l.amount_residual_currency) AS receivable,
-                   SUM(l.amount_residual_currency)
-                       FILTER (WHERE l.date_maturity < %(today)s) AS overdue,
+                   SUM(l.amount_residual_currency) FILTER (
+                       WHERE l.date_maturity < %(today)s AND l.amount_residual > 0
+                   ) AS overdue,
                    MIN(l.date_maturity) FILTER (
                        WHERE l.date_maturity < %(today)s AND l.amount_residual > 0
                    ) AS oldest_due,
                    'receivable' AS kind
               FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
               JOIN res_partner p ON p.id = l.partner_id
              WHERE l.company_id = ANY(%(company_ids)s)
-               AND l.account_type = 'asset_receivable'
+               AND a.account_type = 'asset_receivable'
                AND l.parent_state = 'posted'
                AND NOT l.reconciled
                AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
@@ -247,7 +250,8 @@ class DunningCreditProfile(models.Model):
                 today=today,
                 company_ids=company_ids,
                 partner_ids=partner_ids,
-            )
+            ),
+            as_dict=True,
         )
         convert = self._currency_converter(company, today)
         for row in rows:
@@ -269,6 +273,18 @@ class DunningCreditProfile(models.Model):
             for attr in ("receivable", "overdue", "draft_invoices", "sale_unbilled"):
                 setattr(exposure, attr, exposure.currency.round(getattr(exposure, attr)))
         return result
+
+    @api.model
+    def _credit_query(self, query, as_dict=False):
+        """Run a raw aggregate query after writing pending ORM changes.
+
+        Raw SQL does not see what the ORM still holds in memory (a posted
+        invoice, a profile scored a moment ago): flush first.
+        """
+        self.env.flush_all()
+        if as_dict:
+            return self.env.execute_query_dict(query)
+        return self.env.execute_query(query)
 
     @api.model
     def _credit_company_ids(self, company):
@@ -403,7 +419,7 @@ class DunningCreditProfile(models.Model):
 
         :return: {partner id: (weighted average days late, share paid late, count)}
         """
-        rows = self.env.execute_query(
+        rows = self._credit_query(
             SQL(
                 """
             WITH paid AS (
@@ -411,12 +427,13 @@ class DunningCreditProfile(models.Model):
                        l.balance,
                        GREATEST(MAX(apr.max_date) - l.date_maturity, 0) AS days_late
                   FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
                   JOIN res_partner p ON p.id = l.partner_id
                   JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
                   JOIN account_move_line c ON c.id = apr.credit_move_id
                   JOIN account_move cm ON cm.id = c.move_id
                  WHERE l.company_id = ANY(%(company_ids)s)
-                   AND l.account_type = 'asset_receivable'
+                   AND a.account_type = 'asset_receivable'
                    AND l.parent_state = 'posted'
                    AND l.reconciled
                    AND l.balance > 0
@@ -543,10 +560,11 @@ class DunningCreditProfile(models.Model):
                     cp.customer_rank > 0
                     OR EXISTS (
                         SELECT 1 FROM account_move_line l
+                          JOIN account_account a ON a.id = l.account_id
                           JOIN res_partner p ON p.id = l.partner_id
                          WHERE p.commercial_partner_id = cp.id
                            AND l.company_id = ANY(%(company_ids)s)
-                           AND l.account_type = 'asset_receivable')
+                           AND a.account_type = 'asset_receivable')
                )
                AND NOT EXISTS (
                     SELECT 1 FROM dunning_credit_profile dcp
@@ -572,15 +590,23 @@ class DunningCreditProfile(models.Model):
         cron = self.env["ir.cron"]
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         done = 0
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].sudo().search([], order="id"):
             model = self.sudo().with_company(company)
             today = fields.Date.context_today(model)
+            seen = set()
             while True:
                 query = model._risk_candidates_query(company, today)
-                ids = [row[0] for row in self.env.execute_query(query)]
+                ids = [row[0] for row in model._credit_query(query)]
                 if not ids:
                     break
                 batch = self.env["res.partner"].browse(ids[:batch_size])
+                if seen.issuperset(batch.ids):
+                    # Scored but still a candidate: stop rather than loop forever.
+                    _logger.error(
+                        "Risk scores: customers %s of %s stay unscored", batch.ids, company.name
+                    )
+                    break
+                seen.update(batch.ids)
                 model._compute_risk_scores(batch, company, today)
                 done += len(batch)
                 remaining = len(ids) - len(batch) + model._risk_remaining_elsewhere(company)
@@ -598,7 +624,7 @@ class DunningCreditProfile(models.Model):
         remaining = 0
         for other in self.env["res.company"].sudo().search([("id", ">", company.id)]):
             query = self._risk_candidates_query(other, fields.Date.context_today(self))
-            remaining += len(self.env.execute_query(query))
+            remaining += len(self._credit_query(query))
         return remaining
 
     # ------------------------------------------------------------------

@@ -1,4 +1,16 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .res_company import RISK_WEIGHT_FIELDS
+
+# Plain fields written together by set_values(): the company checks that the
+# weights add up to 100 and that thresholds rise, which a field-by-field write
+# of related fields would break half-way.
+RISK_SETTINGS = [
+    *RISK_WEIGHT_FIELDS.values(),
+    "risk_class_b_threshold",
+    "risk_class_c_threshold",
+    "risk_class_d_threshold",
+]
 
 
 class ResConfigSettings(models.TransientModel):
@@ -16,27 +28,16 @@ class ResConfigSettings(models.TransientModel):
     credit_hold_overdue_days = fields.Integer(
         related="company_id.credit_hold_overdue_days", readonly=False
     )
-    risk_weight_days_late = fields.Integer(
-        related="company_id.risk_weight_days_late", readonly=False
-    )
-    risk_weight_late_share = fields.Integer(
-        related="company_id.risk_weight_late_share", readonly=False
-    )
-    risk_weight_overdue_ratio = fields.Integer(
-        related="company_id.risk_weight_overdue_ratio", readonly=False
-    )
-    risk_weight_limit_usage = fields.Integer(
-        related="company_id.risk_weight_limit_usage", readonly=False
-    )
-    risk_weight_dunning_level = fields.Integer(
-        related="company_id.risk_weight_dunning_level", readonly=False
-    )
-    risk_weight_broken_promises = fields.Integer(
-        related="company_id.risk_weight_broken_promises", readonly=False
-    )
-    risk_weight_external_rating = fields.Integer(
-        related="company_id.risk_weight_external_rating", readonly=False
-    )
+    risk_weight_days_late = fields.Integer(string="Days Late")
+    risk_weight_late_share = fields.Integer(string="Share Paid Late")
+    risk_weight_overdue_ratio = fields.Integer(string="Overdue Ratio")
+    risk_weight_limit_usage = fields.Integer(string="Limit Usage")
+    risk_weight_dunning_level = fields.Integer(string="Dunning Level")
+    risk_weight_broken_promises = fields.Integer(string="Broken Promises")
+    risk_weight_external_rating = fields.Integer(string="External Rating")
+    risk_class_b_threshold = fields.Float(string="Class B From Score")
+    risk_class_c_threshold = fields.Float(string="Class C From Score")
+    risk_class_d_threshold = fields.Float(string="Class D From Score")
     risk_days_late_full = fields.Integer(
         related="company_id.risk_days_late_full", readonly=False
     )
@@ -46,12 +47,19 @@ class ResConfigSettings(models.TransientModel):
     risk_broken_promises_full = fields.Integer(
         related="company_id.risk_broken_promises_full", readonly=False
     )
-    risk_class_b_threshold = fields.Float(
-        related="company_id.risk_class_b_threshold", readonly=False
-    )
-    risk_class_c_threshold = fields.Float(
-        related="company_id.risk_class_c_threshold", readonly=False
-    )
-    risk_class_d_threshold = fields.Float(
-        related="company_id.risk_class_d_threshold", readonly=False
-    )
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        company = self.env.company
+        res.update({fname: company[fname] for fname in RISK_SETTINGS})
+        return res
+
+    def set_values(self):
+        super().set_values()
+        company = self.company_id
+        vals = {
+            fname: self[fname] for fname in RISK_SETTINGS if self[fname] != company[fname]
+        }
+        if vals:
+            company.write(vals)

@@ -268,12 +268,14 @@ class ResPartner(models.Model):
     def _credit_active_partner_ids(self, company):
         """Commercial partners with open receivables, draft invoices or orders."""
         company_ids = self.env["dunning.credit.profile"]._credit_company_ids(company)
-        rows = self.env.execute_query(
+        rows = self.env["dunning.credit.profile"]._credit_query(
             SQL(
                 """
             SELECT DISTINCT COALESCE(p.commercial_partner_id, p.id)
-              FROM account_move_line l JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.company_id = ANY(%(c)s) AND l.account_type = 'asset_receivable'
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = ANY(%(c)s) AND a.account_type = 'asset_receivable'
                AND l.parent_state = 'posted' AND NOT l.reconciled
              UNION
             SELECT COALESCE(p.commercial_partner_id, p.id)

@@ -75,6 +75,11 @@ class DunningDocumentApprove(models.TransientModel):
             amount=format_amount(self.env, approval.amount, approval.currency_id),
             reason=reason,
         )
-        document.message_post(body=body, subtype_xmlid="mail.mt_note")
-        partner.message_post(body=body, subtype_xmlid="mail.mt_note")
+        # Posted as the manager, who may lack write access to the document.
+        document.sudo().message_post(
+            body=body, subtype_xmlid="mail.mt_note", author_id=self.env.user.partner_id.id
+        )
+        partner.sudo().message_post(
+            body=body, subtype_xmlid="mail.mt_note", author_id=self.env.user.partner_id.id
+        )
         return {"type": "ir.actions.act_window_close"}

@@ -90,6 +90,8 @@ class ResPartnerCreditHold(models.TransientModel):
                 "release_until": self.release_until if self.action == "release" else False,
             }
         )
-        partner.message_post(body=body, subtype_xmlid="mail.mt_note")
+        partner.sudo().message_post(
+            body=body, subtype_xmlid="mail.mt_note", author_id=self.env.user.partner_id.id
+        )
         profile._refresh_hold()
         return {"type": "ir.actions.act_window_close"}
