@@ -1,0 +1,619 @@
+"""SEPA Direct Debit collection files (ISO 20022 pain.008) and SEPA data elements.
+
+Pure Python, no ORM. The models choose what to collect (and the sequence type of
+each collection: this module does not know the mandate's history) and call
+:func:`build_pain008`; the bytes that come back are a customer-to-bank
+"Customer Direct Debit Initiation" message, checked against the official XSD.
+
+Two message versions, as banks accept them:
+
+- ``pain.008.001.02`` (ISO 20022 2009), the version of the EPC implementation
+  guidelines until the 2023 rulebooks and still taken by most banks;
+- ``pain.008.001.08`` (ISO 20022 2019), the version of the EPC SEPA Core and
+  B2B Direct Debit customer-to-bank implementation guidelines (EPC130-08,
+  EPC131-08) since November 2023.
+
+The elements written are those the EPC guidelines use; the two versions differ,
+for them, only in the element of a bank's BIC: ``FinInstnId/BIC`` in .02,
+``FinInstnId/BICFI`` in .08. (The party identification ``OrgId/BICOrBEI`` of .02
+became ``OrgId/AnyBIC`` in .08; it is not written: the creditor identifier goes
+in ``PrvtId/Othr`` with scheme name ``SEPA`` in both.) When a BIC is not given,
+the agent is written as ``FinInstnId/Othr/Id`` = ``NOTPROVIDED`` as the EPC
+guidelines allow ("IBAN only").
+
+Message layout (EPC customer-to-bank implementation guidelines, pain.008):
+
+- group header: message id, creation date and time, number of transactions and
+  control sum of the whole message, initiating party (the creditor's name);
+- one payment information block (``PmtInf``) per requested collection date,
+  sequence type and scheme (``LclInstrm`` CORE or B2B), each with its own number
+  of transactions and control sum, the creditor, its account and bank, charge
+  bearer ``SLEV`` and the SEPA creditor identifier (AT-02);
+- per collection: end-to-end id, amount in EUR, mandate reference (AT-01) and
+  date of signature (AT-25), debtor bank, name and IBAN, unstructured remittance.
+
+Texts are written in the SEPA "Basic Latin" character set (the "character set"
+section of the EPC implementation guidelines; EPC217-08): ``a-z A-Z 0-9`` and
+``/ - ? : ( ) . , ' +`` and space. Names and remittance texts are converted
+(:func:`to_sepa_latin`); identifiers (message id, end-to-end id, mandate
+reference) are refused when they contain anything else, since changing them
+would break the link with the mandate or the invoice.
+
+The helpers for SEPA data elements (IBAN, BIC, amounts, character set) are used
+by :mod:`.epc_qr` too.
+"""
+
+import importlib.resources
+import re
+import string
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import xmlschema
+from lxml import etree
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.eu import at_02
+from stdnum.exceptions import InvalidComponent, InvalidFormat, ValidationError
+
+PAIN_008_001_02 = "pain.008.001.02"
+PAIN_008_001_08 = "pain.008.001.08"
+PAIN_008_VERSIONS = (PAIN_008_001_02, PAIN_008_001_08)
+SEQUENCE_TYPES = ("FRST", "RCUR", "FNAL", "OOFF")
+SCHEMES = ("CORE", "B2B")
+CURRENCY = "EUR"
+
+MAX_NAME_LENGTH = 70  # EPC guidelines: names are limited to 70 characters
+MAX_REMITTANCE_LENGTH = 140  # AT-22, one occurrence of Ustrd
+MAX_ID_LENGTH = 35  # Max35Text: message, payment, end-to-end and mandate ids
+MIN_AMOUNT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999.99")  # AT-06: 0.01 to 999999999.99 euro
+CENT = Decimal("0.01")
+NOT_PROVIDED = "NOTPROVIDED"
+
+SEPA_LATIN = frozenset(string.ascii_letters + string.digits + "/-?:().,'+ ")
+SEPA_LATIN_TEXT = "letters a-z A-Z, digits and / - ? : ( ) . , ' + space"
+
+# Characters that do not decompose into a Latin letter plus accents (EPC217-08
+# conversion table); accented letters lose their accents through NFKD.
+_LATIN_SPECIALS = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ł": "l",
+        "Ł": "L",
+        "ħ": "h",
+        "Ħ": "H",
+        "ı": "i",
+        "&": "+",
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "`": "'",
+        "´": "'",
+        "“": "'",
+        "”": "'",
+        "„": "'",
+        '"': "'",
+        "«": "'",
+        "»": "'",
+        "–": "-",
+        "—": "-",
+        "_": "-",
+        "[": "(",
+        "]": ")",
+        "{": "(",
+        "}": ")",
+        ";": ",",
+    }
+)
+_IBAN_LAYOUT = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
+_CREDITOR_ID_LAYOUT = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}")
+_SEQUENCE_ORDER = {code: index for index, code in enumerate(SEQUENCE_TYPES)}
+_NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
+
+
+# ---------------------------------------------------------------- data elements
+
+
+def to_sepa_latin(text: str, max_length: int | None = None) -> str:
+    """``text`` written in the SEPA Basic Latin character set.
+
+    Accents are removed (``Società`` -> ``Societa``), letters without a Latin
+    decomposition and some signs are converted as in the EPC217-08 conversion
+    table (``ß`` -> ``ss``, ``&`` -> ``+``), and any other character becomes a
+    full stop, as that table does for characters it does not list. Runs of
+    spaces, tabs and line breaks become one space. With ``max_length`` the
+    result is cut to that many characters. Greek and Cyrillic letters are not
+    transliterated: they become full stops.
+    """
+    converted = unicodedata.normalize("NFKD", (text or "").translate(_LATIN_SPECIALS))
+    characters = []
+    for character in converted:
+        if unicodedata.combining(character):
+            continue
+        if character.isspace():
+            characters.append(" ")
+        elif character in SEPA_LATIN:
+            characters.append(character)
+        else:
+            characters.append(".")
+    result = " ".join("".join(characters).split())
+    if max_length is not None:
+        result = result[:max_length].rstrip()
+    return result
+
+
+def validate_iban(value: str, label: str = "IBAN") -> str:
+    """IBAN in electronic format (no spaces, capitals), checked with
+    :mod:`stdnum.iban` (ISO 13616: country, check digits, national layout).
+
+    The ValueError names ``label`` and says what is wrong, e.g. "IBAN
+    IT60X0542811101000000123457 is not valid: check digits do not match; look
+    for a typing error."
+    """
+    number = stdnum_iban.compact(value or "")
+    if not number:
+        raise ValueError("%s is missing." % label)
+    try:
+        return stdnum_iban.validate(number)
+    except ValidationError:
+        raise ValueError(
+            "%s %s is not valid: %s." % (label, number, _iban_problem(number))
+        ) from None
+
+
+def _iban_problem(number: str) -> str:
+    """Why a compact IBAN that :func:`stdnum.iban.validate` refused is wrong."""
+    if not _IBAN_LAYOUT.fullmatch(number):
+        return (
+            "an IBAN is 2 letters of country, 2 check digits and up to 30 "
+            "letters and digits"
+        )
+    # Put the right check digits in: if the IBAN is then valid, only they were
+    # wrong; otherwise the rest tells what is.
+    repaired = number[:2] + stdnum_iban.calc_check_digits(number) + number[4:]
+    try:
+        stdnum_iban.validate(repaired)
+    except InvalidComponent:
+        return "%s is not the code of a country that uses IBANs" % number[:2]
+    except InvalidFormat:
+        return "its length or layout is not that of an IBAN of %s" % number[:2]
+    except ValidationError:
+        return "the national check digits of the account do not match"
+    return "check digits do not match; look for a typing error"
+
+
+def validate_bic(value: str, label: str = "BIC") -> str:
+    """BIC (ISO 9362) in capitals without spaces, checked with
+    :mod:`stdnum.bic`: 4 letters of institution, 2 letters of country, 2
+    letters or digits of location, optionally 3 of branch."""
+    number = stdnum_bic.compact(value or "")
+    if not number:
+        raise ValueError("%s is missing." % label)
+    try:
+        return stdnum_bic.validate(number)
+    except ValidationError:
+        if len(number) not in (8, 11):
+            problem = "it has %d characters instead of 8 or 11" % len(number)
+        else:
+            problem = (
+                "it must be 4 letters of institution, 2 letters of country, "
+                "then letters or digits"
+            )
+        raise ValueError("%s %s is not valid: %s." % (label, number, problem)) from None
+
+
+def validate_creditor_identifier(value: str) -> str:
+    """SEPA creditor identifier (AT-02) without spaces, checked with
+    :mod:`stdnum.eu.at_02`: country code, 2 check digits (ISO 7064 MOD 97-10),
+    3 characters of business code (``ZZZ`` when there is none) and the national
+    identifier, e.g. ``IT66ZZZ`` followed by the company's fiscal code."""
+    number = "".join((value or "").split()).upper()
+    if not number:
+        raise ValueError("SEPA creditor identifier is missing.")
+    if len(number) > MAX_ID_LENGTH or not _CREDITOR_ID_LAYOUT.fullmatch(number):
+        raise ValueError(
+            "SEPA creditor identifier %s is not valid: it must be 2 letters of "
+            "country, 2 check digits, 3 characters of business code (ZZZ if "
+            "none) and the national identifier, at most %d characters in all."
+            % (number, MAX_ID_LENGTH)
+        )
+    try:
+        return at_02.validate(number)
+    except ValidationError:
+        raise ValueError(
+            "SEPA creditor identifier %s is not valid: check digits do not "
+            "match; look for a typing error." % number
+        ) from None
+
+
+def sepa_amount(amount: Decimal | int, label: str = "Amount") -> Decimal:
+    """A euro amount as SEPA schemes take it: a Decimal with at most 2
+    decimals, from 0.01 to 999999999.99 (SCT AT-04, SDD AT-06). Returns it
+    with exactly 2 decimals."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise TypeError(
+            "%s must be a Decimal, not %s." % (label, type(amount).__name__)
+        )
+    try:
+        value = Decimal(amount)
+        rounded = value.quantize(CENT)
+    except InvalidOperation:
+        raise ValueError("%s %s is not a number." % (label, amount)) from None
+    if rounded != value:
+        raise ValueError(
+            "%s %s has more than 2 decimals; round it to the cent." % (label, value)
+        )
+    if not MIN_AMOUNT <= rounded <= MAX_AMOUNT:
+        raise ValueError(
+            "%s %s is out of range: a SEPA amount goes from %s to %s euro."
+            % (label, rounded, MIN_AMOUNT, MAX_AMOUNT)
+        )
+    return rounded
+
+
+def _identifier(value: str, label: str) -> str:
+    """A SEPA reference or identifier (Max35Text), refused rather than
+    converted: SEPA Basic Latin only, not starting or ending with ``/`` and
+    without ``//`` (character set section of the EPC implementation
+    guidelines)."""
+    text = (value or "").strip()
+    if not text:
+        raise ValueError("%s is missing." % label)
+    if len(text) > MAX_ID_LENGTH:
+        raise ValueError(
+            "%s %s is %d characters; SEPA allows %d."
+            % (label, text, len(text), MAX_ID_LENGTH)
+        )
+    wrong = sorted({character for character in text if character not in SEPA_LATIN})
+    if wrong:
+        raise ValueError(
+            "%s %s contains %s; SEPA allows only %s."
+            % (label, text, " ".join(repr(c) for c in wrong), SEPA_LATIN_TEXT)
+        )
+    if text.startswith("/") or text.endswith("/") or "//" in text:
+        raise ValueError(
+            "%s %s cannot start or end with '/' or contain '//'." % (label, text)
+        )
+    return text
+
+
+def _name(value: str, label: str) -> str:
+    name = to_sepa_latin(value, MAX_NAME_LENGTH)
+    if not any(character.isalnum() for character in name):
+        raise ValueError(
+            "%s %r cannot be written in the SEPA Latin character set (%s): "
+            "enter it in Latin letters." % (label, value or "", SEPA_LATIN_TEXT)
+        )
+    return name
+
+
+# ------------------------------------------------------------------- messages
+
+
+@dataclass(frozen=True)
+class SddCreditor:
+    """The creditor of a collection file: name, account and AT-02 identifier."""
+
+    name: str
+    iban: str
+    creditor_id: str
+    bic: str | None = None
+
+
+@dataclass(frozen=True)
+class SddCollection:
+    """One direct debit: what to collect from whom under which mandate.
+
+    ``sequence_type`` is FRST, RCUR, FNAL or OOFF and ``scheme`` CORE or B2B
+    (``LclInstrm``); the model decides them from the mandate's history.
+    """
+
+    end_to_end_id: str
+    amount: Decimal
+    mandate_reference: str
+    mandate_signature_date: date
+    sequence_type: str
+    debtor_name: str
+    debtor_iban: str
+    collection_date: date
+    scheme: str = "CORE"
+    debtor_bic: str | None = None
+    remittance_text: str | None = None
+
+
+@dataclass(frozen=True)
+class _Party:
+    name: str
+    iban: str
+    bic: str | None
+
+
+@dataclass(frozen=True)
+class _Transaction:
+    end_to_end_id: str
+    amount: Decimal
+    mandate_reference: str
+    mandate_signature_date: date
+    debtor: _Party
+    remittance_text: str | None
+
+
+def _check_version(version: str) -> str:
+    if version not in PAIN_008_VERSIONS:
+        raise ValueError(
+            "Unknown pain.008 version %r: use %s."
+            % (version, " or ".join(PAIN_008_VERSIONS))
+        )
+    return version
+
+
+def _transaction(collection: SddCollection) -> tuple[tuple, _Transaction]:
+    """Check one collection; return its PmtInf key and its clean values."""
+    end_to_end_id = _identifier(collection.end_to_end_id, "End-to-end id")
+    label = "Collection %s:" % end_to_end_id
+    if collection.sequence_type not in SEQUENCE_TYPES:
+        raise ValueError(
+            "%s sequence type %r is unknown: use %s."
+            % (label, collection.sequence_type, ", ".join(SEQUENCE_TYPES))
+        )
+    if collection.scheme not in SCHEMES:
+        raise ValueError(
+            "%s scheme %r is unknown: use %s."
+            % (label, collection.scheme, " or ".join(SCHEMES))
+        )
+    for field_label, value in (
+        ("collection date", collection.collection_date),
+        ("mandate signature date", collection.mandate_signature_date),
+    ):
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValueError("%s the %s must be a date." % (label, field_label))
+    if collection.mandate_signature_date > collection.collection_date:
+        raise ValueError(
+            "%s the mandate was signed on %s, after the collection date %s."
+            % (
+                label,
+                collection.mandate_signature_date.isoformat(),
+                collection.collection_date.isoformat(),
+            )
+        )
+    remittance = None
+    if collection.remittance_text and collection.remittance_text.strip():
+        remittance = to_sepa_latin(collection.remittance_text)
+        if len(remittance) > MAX_REMITTANCE_LENGTH:
+            raise ValueError(
+                "%s remittance text is %d characters; SEPA allows %d."
+                % (label, len(remittance), MAX_REMITTANCE_LENGTH)
+            )
+    debtor = _Party(
+        name=_name(collection.debtor_name, "%s debtor name" % label),
+        iban=validate_iban(collection.debtor_iban, "%s debtor IBAN" % label),
+        bic=(
+            validate_bic(collection.debtor_bic, "%s debtor BIC" % label)
+            if collection.debtor_bic
+            else None
+        ),
+    )
+    transaction = _Transaction(
+        end_to_end_id=end_to_end_id,
+        amount=sepa_amount(collection.amount, "%s amount" % label),
+        mandate_reference=_identifier(
+            collection.mandate_reference, "%s mandate reference" % label
+        ),
+        mandate_signature_date=collection.mandate_signature_date,
+        debtor=debtor,
+        remittance_text=remittance,
+    )
+    key = (collection.collection_date, collection.sequence_type, collection.scheme)
+    return key, transaction
+
+
+def _group_key(key: tuple) -> tuple:
+    collection_date, sequence_type, scheme = key
+    return collection_date, _SEQUENCE_ORDER[sequence_type], SCHEMES.index(scheme)
+
+
+def _payment_information_id(message_id: str, index: int) -> str:
+    suffix = "-%d" % index
+    return message_id[: MAX_ID_LENGTH - len(suffix)] + suffix
+
+
+class _Writer:
+    """Writes the elements of one pain.008 version."""
+
+    def __init__(self, version: str) -> None:
+        self.namespace = _NAMESPACE_PREFIX + version
+        self.bic_tag = "BIC" if version == PAIN_008_001_02 else "BICFI"
+
+    def sub(
+        self, parent: etree._Element, tag: str, text: str | None = None, **attributes
+    ) -> etree._Element:
+        element = etree.SubElement(parent, "{%s}%s" % (self.namespace, tag), attributes)
+        if text is not None:
+            element.text = text
+        return element
+
+    def path(
+        self, parent: etree._Element, *tags: str, text: str | None = None
+    ) -> etree._Element:
+        """Nested elements ``tags[0]/tags[1]/...``; the last gets ``text``."""
+        for tag in tags[:-1]:
+            parent = self.sub(parent, tag)
+        return self.sub(parent, tags[-1], text)
+
+    def agent(self, parent: etree._Element, tag: str, bic: str | None) -> None:
+        institution = self.path(parent, tag, "FinInstnId")
+        if bic:
+            self.sub(institution, self.bic_tag, bic)
+        else:
+            self.path(institution, "Othr", "Id", text=NOT_PROVIDED)
+
+    def account(self, parent: etree._Element, tag: str, iban: str) -> None:
+        self.path(parent, tag, "Id", "IBAN", text=iban)
+
+
+def build_pain008(
+    creditor: SddCreditor,
+    message_id: str,
+    created_at: datetime,
+    collections: list[SddCollection],
+    version: str = PAIN_008_001_02,
+) -> bytes:
+    """SEPA Direct Debit collection file (pain.008), UTF-8 XML bytes.
+
+    Collections are grouped in one ``PmtInf`` per (collection date, sequence
+    type, scheme), by date then FRST, RCUR, FNAL, OOFF then CORE, B2B; each
+    block has its ``NbOfTxs`` and ``CtrlSum`` and the group header the totals.
+    ``PmtInfId`` is the message id followed by ``-1``, ``-2``, ...
+
+    Raises ValueError naming the collection and the field to fix (invalid
+    IBAN, BIC or creditor identifier, amount not above 0 or with more than 2
+    decimals, identifier longer than 35 characters, unknown sequence type or
+    scheme, duplicate end-to-end id), and when the result does not validate
+    against the XSD of ``version`` (see :func:`validate_pain008`).
+    """
+    writer = _Writer(_check_version(version))
+    message_id = _identifier(message_id, "Message id")
+    if not isinstance(created_at, datetime):
+        raise ValueError("The creation date and time must be a datetime.")
+    if not collections:
+        raise ValueError("A collection file needs at least one collection.")
+    creditor_party = _Party(
+        name=_name(creditor.name, "Creditor name"),
+        iban=validate_iban(creditor.iban, "Creditor IBAN"),
+        bic=validate_bic(creditor.bic, "Creditor BIC") if creditor.bic else None,
+    )
+    creditor_id = validate_creditor_identifier(creditor.creditor_id)
+
+    groups = defaultdict(list)
+    seen = set()
+    for collection in collections:
+        key, transaction = _transaction(collection)
+        if transaction.end_to_end_id in seen:
+            raise ValueError(
+                "End-to-end id %s is used twice in the file; each collection needs "
+                "its own." % transaction.end_to_end_id
+            )
+        seen.add(transaction.end_to_end_id)
+        groups[key].append(transaction)
+
+    root = etree.Element(
+        "{%s}Document" % writer.namespace, nsmap={None: writer.namespace}
+    )
+    initiation = writer.sub(root, "CstmrDrctDbtInitn")
+    header = writer.sub(initiation, "GrpHdr")
+    writer.sub(header, "MsgId", message_id)
+    writer.sub(header, "CreDtTm", created_at.replace(microsecond=0).isoformat())
+    all_transactions = [t for group in groups.values() for t in group]
+    writer.sub(header, "NbOfTxs", str(len(all_transactions)))
+    writer.sub(header, "CtrlSum", _amount_text(all_transactions))
+    writer.path(header, "InitgPty", "Nm", text=creditor_party.name)
+
+    for index, key in enumerate(sorted(groups, key=_group_key), start=1):
+        collection_date, sequence_type, scheme = key
+        transactions = groups[key]
+        block = writer.sub(initiation, "PmtInf")
+        writer.sub(block, "PmtInfId", _payment_information_id(message_id, index))
+        writer.sub(block, "PmtMtd", "DD")
+        writer.sub(block, "NbOfTxs", str(len(transactions)))
+        writer.sub(block, "CtrlSum", _amount_text(transactions))
+        payment_type = writer.sub(block, "PmtTpInf")
+        writer.path(payment_type, "SvcLvl", "Cd", text="SEPA")
+        writer.path(payment_type, "LclInstrm", "Cd", text=scheme)
+        writer.sub(payment_type, "SeqTp", sequence_type)
+        writer.sub(block, "ReqdColltnDt", collection_date.isoformat())
+        writer.path(block, "Cdtr", "Nm", text=creditor_party.name)
+        writer.account(block, "CdtrAcct", creditor_party.iban)
+        writer.agent(block, "CdtrAgt", creditor_party.bic)
+        writer.sub(block, "ChrgBr", "SLEV")
+        other = writer.path(block, "CdtrSchmeId", "Id", "PrvtId", "Othr")
+        writer.sub(other, "Id", creditor_id)
+        writer.path(other, "SchmeNm", "Prtry", text="SEPA")
+        for transaction in transactions:
+            _write_transaction(writer, block, transaction)
+
+    xml = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+    validate_pain008(xml, version)
+    return xml
+
+
+def _amount_text(transactions: list[_Transaction]) -> str:
+    return format(sum((t.amount for t in transactions), Decimal("0.00")), "f")
+
+
+def _write_transaction(
+    writer: _Writer, block: etree._Element, transaction: _Transaction
+) -> None:
+    element = writer.sub(block, "DrctDbtTxInf")
+    writer.path(element, "PmtId", "EndToEndId", text=transaction.end_to_end_id)
+    writer.sub(element, "InstdAmt", format(transaction.amount, "f"), Ccy=CURRENCY)
+    mandate = writer.path(element, "DrctDbtTx", "MndtRltdInf")
+    writer.sub(mandate, "MndtId", transaction.mandate_reference)
+    writer.sub(mandate, "DtOfSgntr", transaction.mandate_signature_date.isoformat())
+    writer.agent(element, "DbtrAgt", transaction.debtor.bic)
+    writer.path(element, "Dbtr", "Nm", text=transaction.debtor.name)
+    writer.account(element, "DbtrAcct", transaction.debtor.iban)
+    if transaction.remittance_text:
+        writer.path(element, "RmtInf", "Ustrd", text=transaction.remittance_text)
+
+
+# ----------------------------------------------------------------- validation
+
+
+@lru_cache(maxsize=None)
+def _schema(version: str) -> xmlschema.XMLSchema:
+    """The XSD of ``version`` as shipped by the ``sepaxml`` package."""
+    resource = importlib.resources.files("sepaxml").joinpath(
+        "schemas", "%s.xsd" % version
+    )
+    with importlib.resources.as_file(resource) as path:
+        return xmlschema.XMLSchema(str(path))
+
+
+def validate_pain008(xml_bytes: bytes, version: str) -> None:
+    """Check a pain.008 document against the official XSD of ``version``.
+
+    Raises ValueError with the schema's reason and the path of the element at
+    fault, e.g. "The pain.008.001.02 document is not valid at
+    /Document/CstmrDrctDbtInitn/PmtInf[1]: ..." (namespaces left out).
+    """
+    _check_version(version)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        document = etree.fromstring(xml_bytes, parser)
+    except etree.XMLSyntaxError as error:
+        raise ValueError(
+            "The %s document is not well-formed XML: %s" % (version, error)
+        ) from None
+    namespace = etree.QName(document).namespace or ""
+    if namespace != _NAMESPACE_PREFIX + version:
+        found = (
+            namespace.removeprefix(_NAMESPACE_PREFIX) or "a document without namespace"
+        )
+        raise ValueError("The document is %s, not %s." % (found, version))
+    error = next(_schema(version).iter_errors(document), None)
+    if error is not None:
+        # "{urn:...}Tag" -> "Tag"; the patterns' own braces ({1,15}) stay.
+        reason = (error.reason or error.message).replace("{%s}" % namespace, "")
+        raise ValueError(
+            "The %s document is not valid at %s: %s" % (version, error.path, reason)
+        )
