@@ -6,3 +6,4 @@ from . import dunning_credit_document_mixin
 from . import res_partner
 from . import sale_order
 from . import account_move
+from . import dunning_demo

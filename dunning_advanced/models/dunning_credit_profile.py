@@ -209,7 +209,8 @@ class DunningCreditProfile(models.Model):
                        WHERE l.date_maturity < %(today)s AND l.amount_residual > 0
                    ) AS overdue,
                    MIN(l.date_maturity) FILTER (
-                       WHERE l.date_maturity < %(today)s AND l.amount_residual > 0
+                       WHERE l.date_maturity < %(today)s
+                         AND l.amount_residual > %(tolerance)s
                    ) AS oldest_due,
                    'receivable' AS kind
               FROM account_move_line l
@@ -250,6 +251,7 @@ class DunningCreditProfile(models.Model):
                 today=today,
                 company_ids=company_ids,
                 partner_ids=partner_ids,
+                tolerance=company.credit_overdue_tolerance,
             ),
             as_dict=True,
         )
@@ -599,7 +601,7 @@ class DunningCreditProfile(models.Model):
                 ids = [row[0] for row in model._credit_query(query)]
                 if not ids:
                     break
-                batch = self.env["res.partner"].browse(ids[:batch_size])
+                batch = model.env["res.partner"].browse(ids[:batch_size])
                 if seen.issuperset(batch.ids):
                     # Scored but still a candidate: stop rather than loop forever.
                     _logger.error(
@@ -615,6 +617,9 @@ class DunningCreditProfile(models.Model):
                 )
                 cron._notify_progress(done=done, remaining=remaining)
                 if in_cron and remaining:
+                    # The runner commits and calls again; after a manual "Run"
+                    # this trigger finishes the job.
+                    self.env.ref("dunning_advanced.ir_cron_compute_risk_scores")._trigger()
                     return
         cron._notify_progress(done=done, remaining=0)
 

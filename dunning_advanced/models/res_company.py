@@ -37,6 +37,14 @@ class ResCompany(models.Model):
         help="A customer with an invoice overdue by more days than this gets a "
         "warning. 0 disables it.",
     )
+    credit_overdue_tolerance = fields.Monetary(
+        string="Overdue Tolerance",
+        currency_field="currency_id",
+        default=5.0,
+        help="Open items of this amount or less (in company currency) do not count "
+        "when looking for the oldest overdue invoice: a few cents left by a "
+        "payment do not put a customer on hold.",
+    )
     credit_hold_overdue_days = fields.Integer(
         string="Hold After Days Overdue",
         default=60,

@@ -28,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
     credit_hold_overdue_days = fields.Integer(
         related="company_id.credit_hold_overdue_days", readonly=False
     )
+    credit_overdue_tolerance = fields.Monetary(
+        related="company_id.credit_overdue_tolerance", readonly=False
+    )
     risk_weight_days_late = fields.Integer(string="Days Late")
     risk_weight_late_share = fields.Integer(string="Share Paid Late")
     risk_weight_overdue_ratio = fields.Integer(string="Overdue Ratio")

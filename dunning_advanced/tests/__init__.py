@@ -9,6 +9,7 @@ from . import test_lib_prescription
 from . import test_lib_case_file
 from . import test_lib_agency_client
 from . import test_lib_webhook_signature
+from . import test_lib_letter_renderer
 from . import test_credit_exposure
 from . import test_credit_hold
 from . import test_risk_score

@@ -99,6 +99,15 @@ class TestCreditHold(DunningTestCommon):
         with self.assertRaisesRegex(UserError, "64 days overdue"):
             order.action_confirm()
 
+    def test_cents_left_overdue_do_not_hold(self):
+        self.company.credit_overdue_tolerance = 1.0
+        invoice = self._invoice(self.customer, 100, d("2025-11-01"), d("2025-12-01"))
+        self._pay(invoice, 99.99, d("2025-12-01"))
+        partner = self.customer.with_company(self.company)
+        self.assertEqual(partner.credit_overdue, 0.01)
+        self.assertEqual(partner.credit_max_days_overdue, 0)
+        self.assertEqual(partner.credit_hold_state, "none")
+
     def test_warning_does_not_block(self):
         self._set_limit(self.customer, 1000)
         self._invoice(self.customer, 950, d("2026-03-01"), d("2026-03-31"))
