@@ -3,8 +3,8 @@
 # (Outside a cron worker the actions do all their batches in one call.)
 CRONS = ["dunning_advanced.ir_cron_compute_risk_scores"]
 for xmlid in CRONS:
-    cron = env.ref(xmlid)  # noqa: F821 (env is given by odoo-bin shell)
+    cron = env.ref(xmlid)
     print(f"Running scheduled action: {cron.name}")
     cron.ir_actions_server_id.with_user(cron.user_id).run()
-env.cr.commit()  # noqa: F821
+env.cr.commit()
 print("Scheduled actions done.")

@@ -24,7 +24,9 @@ SUMMARY = re.compile(
 )
 ADDON = "dunning_advanced"
 # Lines printed to the console as the run goes, besides problems.
-SHOWN = re.compile(r"Starting |post-tests in|tests when loading|odoo\.modules\.loading: \d+ modules")
+SHOWN = re.compile(
+    r"Starting |post-tests in|tests when loading|odoo\.modules\.loading: \d+ modules"
+)
 
 
 def parse_args():
@@ -64,13 +66,16 @@ def main():
     print("$", " ".join(cmd), flush=True)
     problems, summaries, skipped = [], [], 0
     started = time.monotonic()
-    with Path(args.log).open("w", encoding="utf-8") as log, subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    ) as proc:
+    with (
+        Path(args.log).open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        ) as proc,
+    ):
         current = None
         for line in proc.stdout:
             log.write(line)

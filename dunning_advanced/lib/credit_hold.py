@@ -30,7 +30,9 @@ class HoldSettings:
 
     def validate(self):
         if not 0 <= self.warning_percent <= 100:
-            raise ValueError("The warning threshold is a share of the limit, 0 to 100 %.")
+            raise ValueError(
+                "The warning threshold is a share of the limit, 0 to 100 %."
+            )
         if self.warning_overdue_days < 0 or self.hold_overdue_days < 0:
             raise ValueError("Overdue days for a warning or a hold cannot be negative.")
         if (
@@ -64,7 +66,10 @@ class Reason:
     threshold: float = 0.0
 
 
-def evaluate_hold(inputs, settings=HoldSettings()):
+DEFAULT_SETTINGS = HoldSettings()
+
+
+def evaluate_hold(inputs, settings=DEFAULT_SETTINGS):
     """Return ``(state, reasons)``, reasons ordered from the most serious."""
     reasons = []
     if inputs.manual:
@@ -94,7 +99,9 @@ def evaluate_hold(inputs, settings=HoldSettings()):
     days = inputs.max_days_overdue
     if settings.hold_overdue_days and days > settings.hold_overdue_days:
         reasons.append(
-            Reason("overdue", automatic, days=days, threshold=settings.hold_overdue_days)
+            Reason(
+                "overdue", automatic, days=days, threshold=settings.hold_overdue_days
+            )
         )
     elif settings.warning_overdue_days and days > settings.warning_overdue_days:
         reasons.append(

@@ -340,7 +340,7 @@ def official_rate_tables() -> dict[str, list[RateRow]]:
 
 
 def _check_decimal(value: object, label: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(
             "%s must be a Decimal, not %s: convert amounts with Decimal(str(x))."
             % (label, type(value).__name__)

@@ -165,7 +165,12 @@ def _factor_values(inputs, scale):
     }
 
 
-def risk_class(score, thresholds=RiskThresholds()):
+DEFAULT_WEIGHTS = RiskWeights()
+DEFAULT_SCALE = RiskScale()
+DEFAULT_THRESHOLDS = RiskThresholds()
+
+
+def risk_class(score, thresholds=DEFAULT_THRESHOLDS):
     """Class A (best) to D (worst) of a score."""
     if score >= thresholds.d:
         return "D"
@@ -177,12 +182,17 @@ def risk_class(score, thresholds=RiskThresholds()):
 
 
 def compute_risk(
-    inputs, weights=RiskWeights(), scale=RiskScale(), thresholds=RiskThresholds()
+    inputs,
+    weights=DEFAULT_WEIGHTS,
+    scale=DEFAULT_SCALE,
+    thresholds=DEFAULT_THRESHOLDS,
 ):
     """Score, class and per-factor explanation of one customer."""
     values = _factor_values(inputs, scale)
     applicable_weight = sum(
-        getattr(weights, code) for code, (_v, risk) in values.items() if risk is not None
+        getattr(weights, code)
+        for code, (_v, risk) in values.items()
+        if risk is not None
     )
     factors = []
     score = 0.0

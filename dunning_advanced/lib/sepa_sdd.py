@@ -51,7 +51,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 import xmlschema
 from lxml import etree
@@ -579,7 +579,7 @@ def _write_transaction(
 # ----------------------------------------------------------------- validation
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(version: str) -> xmlschema.XMLSchema:
     """The XSD of ``version`` as shipped by the ``sepaxml`` package."""
     resource = importlib.resources.files("sepaxml").joinpath(

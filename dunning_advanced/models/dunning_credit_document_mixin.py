@@ -34,7 +34,9 @@ class DunningCreditDocumentMixin(models.AbstractModel):
                 company or self.env.company
             )
             # Iterating the recordset computes the hold of all partners at once.
-            holds = {p.id: (p.credit_hold_state, p.credit_hold_reason) for p in partners}
+            holds = {
+                p.id: (p.credit_hold_state, p.credit_hold_reason) for p in partners
+            }
             for document in documents:
                 state, reason = holds.get(
                     document.partner_id.commercial_partner_id.id, ("none", False)
@@ -64,7 +66,8 @@ class DunningCreditDocumentMixin(models.AbstractModel):
             approval
             and approval.partner_id == self.partner_id.commercial_partner_id
             and approval.currency_id == self.currency_id
-            and self.currency_id.compare_amounts(self.amount_total, approval.amount) <= 0
+            and self.currency_id.compare_amounts(self.amount_total, approval.amount)
+            <= 0
         )
 
     def action_credit_approve(self):

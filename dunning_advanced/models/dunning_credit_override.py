@@ -26,7 +26,10 @@ class DunningCreditOverride(models.Model):
         "res.partner", string="Customer", required=True, readonly=True, index=True
     )
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
     )
     user_id = fields.Many2one(
         "res.users",

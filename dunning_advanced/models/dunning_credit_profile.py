@@ -1,5 +1,4 @@
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -258,7 +257,9 @@ class DunningCreditProfile(models.Model):
         convert = self._currency_converter(company, today)
         for row in rows:
             exposure = result[row["partner_id"]]
-            amount = convert(row["receivable"] or 0.0, row["currency_id"], exposure.currency)
+            amount = convert(
+                row["receivable"] or 0.0, row["currency_id"], exposure.currency
+            )
             if row["kind"] == "receivable":
                 exposure.receivable += amount
                 exposure.overdue += convert(
@@ -273,7 +274,9 @@ class DunningCreditProfile(models.Model):
                 exposure.sale_unbilled += amount
         for exposure in result.values():
             for attr in ("receivable", "overdue", "draft_invoices", "sale_unbilled"):
-                setattr(exposure, attr, exposure.currency.round(getattr(exposure, attr)))
+                setattr(
+                    exposure, attr, exposure.currency.round(getattr(exposure, attr))
+                )
         return result
 
     @api.model
@@ -291,7 +294,9 @@ class DunningCreditProfile(models.Model):
     @api.model
     def _credit_company_ids(self, company):
         """The company and its branches: credit is managed for them together."""
-        return self.env["res.company"].sudo().search([("id", "child_of", company.id)]).ids
+        return (
+            self.env["res.company"].sudo().search([("id", "child_of", company.id)]).ids
+        )
 
     @api.model
     def _currency_converter(self, company, date):
@@ -334,7 +339,9 @@ class DunningCreditProfile(models.Model):
         state, reasons = evaluate_hold(
             self._hold_inputs(exposure, extra_amount, today), settings
         )
-        text = "\n".join(self._describe_reason(reason, exposure.currency) for reason in reasons)
+        text = "\n".join(
+            self._describe_reason(reason, exposure.currency) for reason in reasons
+        )
         return state, text
 
     def _describe_reason(self, reason, currency):
@@ -342,19 +349,30 @@ class DunningCreditProfile(models.Model):
             return format_amount(self.env, value, currency)
 
         if reason.code == "manual":
-            return _("Put on hold by a credit manager: %s", self.manual_hold_reason or "")
+            return _(
+                "Put on hold by a credit manager: %s", self.manual_hold_reason or ""
+            )
         if reason.code == "dunning":
-            return _("Dunning: %s", self.dunning_hold_reason or _("a blocking level was reached"))
+            return _(
+                "Dunning: %s",
+                self.dunning_hold_reason or _("a blocking level was reached"),
+            )
         if reason.code == "over_limit":
             return _(
-                "Exposure %(exposure)s exceeds the credit limit %(limit)s by %(excess)s",
+                "Exposure %(exposure)s exceeds the credit limit %(limit)s "
+                "by %(excess)s",
                 exposure=amount(reason.exposure),
                 limit=amount(reason.limit),
                 excess=amount(reason.exposure - reason.limit),
-            ) + (_(" (released until %s)", self.release_until) if reason.state == "warning" else "")
+            ) + (
+                _(" (released until %s)", self.release_until)
+                if reason.state == "warning"
+                else ""
+            )
         if reason.code == "near_limit":
             return _(
-                "Exposure %(exposure)s is above %(percent)s%% of the credit limit %(limit)s",
+                "Exposure %(exposure)s is above %(percent)s%% of the credit "
+                "limit %(limit)s",
                 exposure=amount(reason.exposure),
                 percent=round(reason.threshold),
                 limit=amount(reason.limit),
@@ -364,7 +382,11 @@ class DunningCreditProfile(models.Model):
                 "An invoice is %(days)s days overdue (hold after %(threshold)s days)",
                 days=reason.days,
                 threshold=int(reason.threshold),
-            ) + (_(" (released until %s)", self.release_until) if reason.state == "warning" else "")
+            ) + (
+                _(" (released until %s)", self.release_until)
+                if reason.state == "warning"
+                else ""
+            )
         return _(
             "An invoice is %(days)s days overdue (warning after %(threshold)s days)",
             days=reason.days,
@@ -376,7 +398,9 @@ class DunningCreditProfile(models.Model):
         today = today or fields.Date.context_today(self)
         for company, profiles in self.grouped("company_id").items():
             if exposures is None:
-                company_exposures = self._get_exposure(profiles.partner_id, company, today)
+                company_exposures = self._get_exposure(
+                    profiles.partner_id, company, today
+                )
             else:
                 company_exposures = exposures
             for profile in profiles:
@@ -390,7 +414,9 @@ class DunningCreditProfile(models.Model):
                     "hold_reason": reasons or False,
                 }
                 if state != profile.hold_state:
-                    vals.update(hold_state=state, hold_date=today if state == "hold" else False)
+                    vals.update(
+                        hold_state=state, hold_date=today if state == "hold" else False
+                    )
                     profile._post_hold_change(state, reasons)
                 profile.write(vals)
 
@@ -493,7 +519,9 @@ class DunningCreditProfile(models.Model):
         for profile in profiles:
             partner = profile.partner_id
             exposure = exposures[partner.id]
-            days_late, late_share, paid_count = behaviour.get(partner.id, (None, None, 0))
+            days_late, late_share, paid_count = behaviour.get(
+                partner.id, (None, None, 0)
+            )
             inputs = RiskInputs(
                 avg_days_late=days_late,
                 late_share=late_share,
@@ -592,7 +620,9 @@ class DunningCreditProfile(models.Model):
         cron = self.env["ir.cron"]
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         done = 0
-        for company in self.env["res.company"].sudo().search([], order="id"):
+        # Companies are few and all of them are scored.
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        for company in companies:
             model = self.sudo().with_company(company)
             today = fields.Date.context_today(model)
             seen = set()
@@ -605,21 +635,30 @@ class DunningCreditProfile(models.Model):
                 if seen.issuperset(batch.ids):
                     # Scored but still a candidate: stop rather than loop forever.
                     _logger.error(
-                        "Risk scores: customers %s of %s stay unscored", batch.ids, company.name
+                        "Risk scores: customers %s of %s stay unscored",
+                        batch.ids,
+                        company.name,
                     )
                     break
                 seen.update(batch.ids)
                 model._compute_risk_scores(batch, company, today)
                 done += len(batch)
-                remaining = len(ids) - len(batch) + model._risk_remaining_elsewhere(company)
+                remaining = (
+                    len(ids) - len(batch) + model._risk_remaining_elsewhere(company)
+                )
                 _logger.info(
-                    "Risk scores: %s done in %s, %s remaining", done, company.name, remaining
+                    "Risk scores: %s done in %s, %s remaining",
+                    done,
+                    company.name,
+                    remaining,
                 )
                 cron._notify_progress(done=done, remaining=remaining)
                 if in_cron and remaining:
                     # The runner commits and calls again; after a manual "Run"
                     # this trigger finishes the job.
-                    self.env.ref("dunning_advanced.ir_cron_compute_risk_scores")._trigger()
+                    self.env.ref(
+                        "dunning_advanced.ir_cron_compute_risk_scores"
+                    )._trigger()
                     return
         cron._notify_progress(done=done, remaining=0)
 

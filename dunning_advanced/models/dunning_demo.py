@@ -31,7 +31,14 @@ DEMO_CUSTOMERS = [
     ("Agricola Pianura Padana S.S.", "Cremona", "occasional", 3600, 15000, None),
     ("Farmaceutica Ligure S.r.l.", "Genova", "occasional", 9500, 35000, None),
     ("Elettronica Sarda S.r.l.", "Cagliari", "occasional", 2800, 12000, None),
-    ("Grande Distribuzione Centro Italia S.p.A.", "Roma", "over_limit", 38000, 90000, 55),
+    (
+        "Grande Distribuzione Centro Italia S.p.A.",
+        "Roma",
+        "over_limit",
+        38000,
+        90000,
+        55,
+    ),
     ("Impianti Termici Veneti S.r.l.", "Verona", "dispute", 5000, 25000, None),
     ("Costruzioni Partenopee S.r.l.", "Napoli", "stopped", 7000, 30000, 85),
     ("Logistica Siciliana S.r.l.", "Catania", "defaulted", 3000, 12000, 95),
@@ -70,9 +77,8 @@ class DunningDemo(models.AbstractModel):
             for invoice_date, due_date, total, paid in plan:
                 invoices.append((partner, invoice_date, due_date, total, paid))
         moves = self.with_env(env)._create_invoices(company, products, invoices)
-        for move, (partner, _i, due_date, total, paid) in zip(moves, invoices, strict=True):
-            for pay_date, share in paid:
-                payments.append((move, pay_date, share))
+        for move, invoice in zip(moves, invoices, strict=True):
+            payments.extend((move, pay_date, share) for pay_date, share in invoice[4])
         self.with_env(env)._register_payments(company, payments)
         self.with_env(env)._create_open_documents(company, partners, products, today)
         for partner, (_n, _c, _b, _a, limit, rating) in zip(
@@ -110,12 +116,18 @@ class DunningDemo(models.AbstractModel):
             }
         )
         ChartTemplate = self.env["account.chart.template"]
-        template = "it" if "it" in ChartTemplate._get_chart_template_mapping() else "generic_coa"
+        template = (
+            "it"
+            if "it" in ChartTemplate._get_chart_template_mapping()
+            else "generic_coa"
+        )
         # _load() rather than try_loading(): the registry is still loading during
         # the demo and try_loading() would warn about that.
         ChartTemplate._load(template, company, install_demo=False)
         admin = self.env.ref("base.user_admin")
-        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
+        admin.write(
+            {"company_ids": [Command.link(company.id)], "company_id": company.id}
+        )
         for user in self.env.ref("base.user_root") | admin:
             user.company_ids = [Command.link(company.id)]
         chf = self.env.ref("base.CHF")
@@ -167,7 +179,9 @@ class DunningDemo(models.AbstractModel):
         italy = self.env.ref("base.it")
         switzerland = self.env.ref("base.ch")
         vals_list = []
-        for index, (name, city, behaviour, *_rest) in enumerate(DEMO_CUSTOMERS, start=1):
+        for index, (name, city, behaviour, *_rest) in enumerate(
+            DEMO_CUSTOMERS, start=1
+        ):
             vals_list.append(
                 {
                     "name": name,
@@ -194,13 +208,17 @@ class DunningDemo(models.AbstractModel):
         months = 2 if behaviour == "new" else 18
         plan = []
         for back in range(months, 0, -1):
-            invoice_date = today - relativedelta(months=back) + timedelta(days=rng.randint(0, 20))
+            invoice_date = (
+                today - relativedelta(months=back) + timedelta(days=rng.randint(0, 20))
+            )
             if behaviour == "seasonal" and invoice_date.month not in (4, 5, 6, 7, 8, 9):
                 continue
             terms = 60 if behaviour == "over_limit" else 30
             due = invoice_date + timedelta(days=terms)
             total = round(amount * rng.uniform(0.7, 1.3), 2)
-            paid = self._payments_for(behaviour, invoice_date, due, total, today, rng, back)
+            paid = self._payments_for(
+                behaviour, invoice_date, due, total, today, rng, back
+            )
             plan.append((invoice_date, due, total, [p for p in paid if p[0] <= today]))
         return plan
 
@@ -312,7 +330,9 @@ class DunningDemo(models.AbstractModel):
 
     def _create_open_documents(self, company, partners, products, today):
         """Confirmed orders not yet invoiced, and draft invoices."""
-        by_behaviour = {row[2]: p for p, row in zip(partners, DEMO_CUSTOMERS, strict=True)}
+        by_behaviour = {
+            row[2]: p for p, row in zip(partners, DEMO_CUSTOMERS, strict=True)
+        }
         SaleOrder = self.env["sale.order"]
         orders = SaleOrder.create(
             [
@@ -321,7 +341,11 @@ class DunningDemo(models.AbstractModel):
                     "company_id": company.id,
                     "order_line": [
                         Command.create(
-                            {"product_id": products[0].id, "product_uom_qty": qty, "price_unit": 100}
+                            {
+                                "product_id": products[0].id,
+                                "product_uom_qty": qty,
+                                "price_unit": 100,
+                            }
                         )
                     ],
                 }
@@ -340,7 +364,11 @@ class DunningDemo(models.AbstractModel):
                 "company_id": company.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": products[0].id, "product_uom_qty": 30, "price_unit": 100}
+                        {
+                            "product_id": products[0].id,
+                            "product_uom_qty": 30,
+                            "price_unit": 100,
+                        }
                     )
                 ],
             }

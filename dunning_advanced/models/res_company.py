@@ -93,7 +93,11 @@ class ResCompany(models.Model):
                 company._risk_weights().validate()
             except ValueError as error:
                 raise ValidationError(
-                    _("Risk score settings of %(company)s: %(error)s", company=company.name, error=error)
+                    _(
+                        "Risk score settings of %(company)s: %(error)s",
+                        company=company.name,
+                        error=error,
+                    )
                 ) from error
 
     @api.constrains(
@@ -111,7 +115,11 @@ class ResCompany(models.Model):
                 company._risk_thresholds().validate()
             except ValueError as error:
                 raise ValidationError(
-                    _("Risk score settings of %(company)s: %(error)s", company=company.name, error=error)
+                    _(
+                        "Risk score settings of %(company)s: %(error)s",
+                        company=company.name,
+                        error=error,
+                    )
                 ) from error
 
     @api.constrains(
@@ -125,7 +133,11 @@ class ResCompany(models.Model):
                 company._credit_hold_settings().validate()
             except ValueError as error:
                 raise ValidationError(
-                    _("Credit hold settings of %(company)s: %(error)s", company=company.name, error=error)
+                    _(
+                        "Credit hold settings of %(company)s: %(error)s",
+                        company=company.name,
+                        error=error,
+                    )
                 ) from error
 
     def _risk_weights(self):

@@ -59,10 +59,13 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         company = self.company_id
         vals = {
-            fname: self[fname] for fname in RISK_SETTINGS if self[fname] != company[fname]
+            fname: self[fname]
+            for fname in RISK_SETTINGS
+            if self[fname] != company[fname]
         }
         if vals:
             company.write(vals)
+        return res

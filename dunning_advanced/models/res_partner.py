@@ -7,7 +7,11 @@ from .dunning_credit_profile import HOLD_STATES, RISK_CLASSES
 CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
 # Fields only a credit manager may change.
-CREDIT_MANAGER_FIELDS = {"credit_limit", "credit_limit_currency_id", "use_partner_credit_limit"}
+CREDIT_MANAGER_FIELDS = {
+    "credit_limit",
+    "credit_limit_currency_id",
+    "use_partner_credit_limit",
+}
 
 
 class ResPartner(models.Model):
@@ -103,7 +107,9 @@ class ResPartner(models.Model):
     def _compute_credit_hold_state(self):
         company = self.env.company
         partners = self.filtered("id")
-        (self - partners).update({"credit_hold_state": "none", "credit_hold_reason": False})
+        (self - partners).update(
+            {"credit_hold_state": "none", "credit_hold_reason": False}
+        )
         if not partners:
             return
         Profile = self.env["dunning.credit.profile"].sudo()
@@ -129,8 +135,10 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_credit_exposure(self):
         partners = self.filtered("id")
-        exposures = self.env["dunning.credit.profile"].sudo()._get_exposure(
-            partners.sudo(), self.env.company
+        exposures = (
+            self.env["dunning.credit.profile"]
+            .sudo()
+            ._get_exposure(partners.sudo(), self.env.company)
         )
         for partner in self:
             exposure = exposures.get(partner.commercial_partner_id.id)
@@ -221,7 +229,10 @@ class ResPartner(models.Model):
             (
                 "commercial_partner_id.credit_profile_ids",
                 "any",
-                [("company_id", "=", self.env.company.id), ("risk_class", operator, value)],
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("risk_class", operator, value),
+                ],
             )
         ]
 
@@ -230,7 +241,10 @@ class ResPartner(models.Model):
             (
                 "commercial_partner_id.credit_profile_ids",
                 "any",
-                [("company_id", "=", self.env.company.id), ("risk_score", operator, value)],
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("risk_score", operator, value),
+                ],
             )
         ]
 
@@ -257,7 +271,9 @@ class ResPartner(models.Model):
         active = self.browse(self._credit_active_partner_ids(company))
         exposures = Profile._get_exposure(active, company)
         matching = [
-            pid for pid, exposure in exposures.items() if compare(getattr(exposure, attribute))
+            pid
+            for pid, exposure in exposures.items()
+            if compare(getattr(exposure, attribute))
         ]
         domain = [("commercial_partner_id", "in", matching)]
         if compare(0.0):
@@ -313,7 +329,11 @@ class ResPartner(models.Model):
         """Raise AccessError unless the user is a credit manager (or superuser)."""
         if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
             raise AccessError(
-                _("Only a Credit Manager can %(what)s (user: %(user)s).", what=what, user=self.env.user.name)
+                _(
+                    "Only a Credit Manager can %(what)s (user: %(user)s).",
+                    what=what,
+                    user=self.env.user.name,
+                )
             )
 
     def _get_credit_limit_currency(self):
@@ -368,7 +388,8 @@ class ResPartner(models.Model):
             figures += " " + _("This document adds %s.", amount(extra))
         raise UserError(
             _(
-                "%(document)s cannot go on: %(partner)s is on credit hold in %(company)s.\n"
+                "%(document)s cannot go on: %(partner)s is on credit hold in "
+                "%(company)s.\n"
                 "%(reasons)s\n%(figures)s\n"
                 "A credit manager can release the hold or approve this document.",
                 document=document.display_name,
@@ -395,7 +416,9 @@ class ResPartner(models.Model):
         self._check_credit_manager(_("put a customer on hold or release it"))
         return {
             "type": "ir.actions.act_window",
-            "name": _("Put on Credit Hold") if action == "hold" else _("Release Credit Hold"),
+            "name": _("Put on Credit Hold")
+            if action == "hold"
+            else _("Release Credit Hold"),
             "res_model": "res.partner.credit.hold",
             "view_mode": "form",
             "target": "new",
@@ -406,8 +429,10 @@ class ResPartner(models.Model):
         }
 
     def action_compute_risk_score(self):
-        profiles = self.env["dunning.credit.profile"].sudo()._get_or_create(
-            self.commercial_partner_id, self.env.company
+        profiles = (
+            self.env["dunning.credit.profile"]
+            .sudo()
+            ._get_or_create(self.commercial_partner_id, self.env.company)
         )
         profiles.with_env(self.env).action_compute_risk_score()
         return True
@@ -420,7 +445,9 @@ class ResPartner(models.Model):
         )
         action.update(
             {
-                "name": _("Open Receivables of %s", self.commercial_partner_id.display_name),
+                "name": _(
+                    "Open Receivables of %s", self.commercial_partner_id.display_name
+                ),
                 "domain": [
                     ("partner_id", "child_of", self.commercial_partner_id.id),
                     ("account_type", "=", "asset_receivable"),

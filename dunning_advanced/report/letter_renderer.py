@@ -1001,10 +1001,12 @@ class _LetterCanvas(Canvas):
         self.layout: _LetterLayout | None = None
         self._held: list[tuple[dict, _LetterLayout | None]] = []
 
-    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+    def showPage(self) -> None:
         self._held.append((dict(self.__dict__), self.layout))
         self._startPage()
 
+    # pylint: disable=super-method-mismatch,missing-return
+    # reportlab's numbered-canvas pattern: the held pages are shown at save time.
     def save(self) -> None:
         pages: dict[int, int] = {}
         for _state, layout in self._held:

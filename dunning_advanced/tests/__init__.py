@@ -1,16 +1,18 @@
-from . import test_lib_risk_score
-from . import test_lib_late_interest
-from . import test_lib_pagopa
-from . import test_lib_gpd_client
-from . import test_lib_rf_reference
-from . import test_lib_epc_qr
-from . import test_lib_sepa_sdd
-from . import test_lib_prescription
-from . import test_lib_case_file
-from . import test_lib_agency_client
-from . import test_lib_webhook_signature
-from . import test_lib_letter_renderer
-from . import test_credit_exposure
-from . import test_credit_hold
-from . import test_risk_score
-from . import test_security
+from . import (
+    test_credit_exposure,
+    test_credit_hold,
+    test_lib_agency_client,
+    test_lib_case_file,
+    test_lib_epc_qr,
+    test_lib_gpd_client,
+    test_lib_late_interest,
+    test_lib_letter_renderer,
+    test_lib_pagopa,
+    test_lib_prescription,
+    test_lib_rf_reference,
+    test_lib_risk_score,
+    test_lib_sepa_sdd,
+    test_lib_webhook_signature,
+    test_risk_score,
+    test_security,
+)

@@ -34,7 +34,9 @@ class TestCreditExposure(DunningTestCommon):
         )
         # The unreconciled credit note is owed back: it nets the receivable.
         self.assertExposure(self.customer, receivable=400, exposure=400)
-        self.assertEqual(self.customer.with_company(self.company).credit_max_days_overdue, 7)
+        self.assertEqual(
+            self.customer.with_company(self.company).credit_max_days_overdue, 7
+        )
 
     def test_unapplied_payment_lowers_the_exposure(self):
         self._invoice(self.customer, 1000, d("2026-03-01"), d("2026-03-31"))
@@ -73,7 +75,11 @@ class TestCreditExposure(DunningTestCommon):
         )
         invoice.action_post()
         self.assertExposure(
-            self.customer, sale_unbilled=200, draft_invoiced=0, receivable=100, exposure=300
+            self.customer,
+            sale_unbilled=200,
+            draft_invoiced=0,
+            receivable=100,
+            exposure=300,
         )
 
     def test_contacts_roll_up_to_the_company(self):
@@ -86,7 +92,9 @@ class TestCreditExposure(DunningTestCommon):
 
     def test_other_company_invoices_do_not_count(self):
         other = self.setup_other_company(name="Filiale Nord")["company"]
-        self._invoice(self.customer, 250, d("2026-03-01"), d("2026-03-31"), company=other)
+        self._invoice(
+            self.customer, 250, d("2026-03-01"), d("2026-03-31"), company=other
+        )
         self.assertExposure(self.customer, exposure=0)
         exposure = self.customer.with_company(other)
         self.assertEqual(exposure.credit_exposure, 250)
@@ -97,9 +105,11 @@ class TestCreditExposure(DunningTestCommon):
         self._invoice(small, 90, d("2026-01-01"), d("2026-01-31"))
         Partner = self.env["res.partner"].with_company(self.company)
         scope = [("id", "in", (self.customer | small).ids)]
-        self.assertEqual(Partner.search(scope + [("credit_exposure", ">", 100)]), self.customer)
-        self.assertEqual(Partner.search(scope + [("credit_exposure", "<", 100)]), small)
-        self.assertEqual(Partner.search(scope + [("credit_overdue", ">", 0)]), small)
+        self.assertEqual(
+            Partner.search([*scope, ("credit_exposure", ">", 100)]), self.customer
+        )
+        self.assertEqual(Partner.search([*scope, ("credit_exposure", "<", 100)]), small)
+        self.assertEqual(Partner.search([*scope, ("credit_overdue", ">", 0)]), small)
         idle = self._create_customer("Nessun Ordine S.r.l.")
         self.assertIn(idle, Partner.search([("credit_exposure", "=", 0)]))
 
@@ -109,7 +119,9 @@ class TestCreditExposure(DunningTestCommon):
         self.assertExposure(self.customer, available=3800)
 
     def test_negative_credit_limit_is_refused_with_what_to_fix(self):
-        with self.assertRaisesRegex(ValidationError, "cannot be negative. Enter 0 for no limit"):
+        with self.assertRaisesRegex(
+            ValidationError, "cannot be negative. Enter 0 for no limit"
+        ):
             self._set_limit(self.customer, -10)
 
     def test_partner_form_shows_the_exposure(self):
@@ -130,7 +142,11 @@ class TestCreditExposure(DunningTestCommon):
         order = self._sale_order(self.customer, 100)
         order.order_line = [
             Command.create(
-                {"display_type": "line_section", "name": "Section", "product_uom_qty": 0}
+                {
+                    "display_type": "line_section",
+                    "name": "Section",
+                    "product_uom_qty": 0,
+                }
             )
         ]
         order.action_confirm()

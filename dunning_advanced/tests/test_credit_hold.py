@@ -36,8 +36,10 @@ class TestCreditHold(DunningTestCommon):
     def _approve(self, document, reason, user=None):
         env = self.env(user=user) if user else self.env
         action = document.with_env(env).action_credit_approve()
-        wizard = env["dunning.document.approve"].with_context(action["context"]).create(
-            {"reason": reason}
+        wizard = (
+            env["dunning.document.approve"]
+            .with_context(**action["context"])
+            .create({"reason": reason})
         )
         wizard.action_confirm()
 
@@ -126,7 +128,9 @@ class TestCreditHold(DunningTestCommon):
     def test_hold_is_per_company(self):
         other = self.setup_other_company(name="Filiale Sud")["company"]
         self._hold(self.customer)
-        self.assertEqual(self.customer.with_company(self.company).credit_hold_state, "hold")
+        self.assertEqual(
+            self.customer.with_company(self.company).credit_hold_state, "hold"
+        )
         self.assertEqual(self.customer.with_company(other).credit_hold_state, "none")
 
     def test_contact_of_a_customer_on_hold_is_blocked_too(self):
@@ -135,7 +139,9 @@ class TestCreditHold(DunningTestCommon):
         )
         self._hold(self.customer)
         order = self._sale_order(contact, 10)
-        with self.assertRaisesRegex(UserError, "Bianchi Costruzioni S.r.l. is on credit hold"):
+        with self.assertRaisesRegex(
+            UserError, "Bianchi Costruzioni S.r.l. is on credit hold"
+        ):
             order.action_confirm()
 
     # ------------------------------------------------------------------
@@ -211,13 +217,22 @@ class TestCreditHold(DunningTestCommon):
     def test_hold_list_shows_customers_on_hold(self):
         self._hold(self.customer)
         others = self._create_customer("Rossi S.p.A.")
-        on_hold = self.env["res.partner"].with_company(self.company).search(
-            [("credit_hold_state", "=", "hold")]
+        on_hold = (
+            self.env["res.partner"]
+            .with_company(self.company)
+            .search([("credit_hold_state", "=", "hold")])
         )
         self.assertIn(self.customer, on_hold)
         self.assertNotIn(others, on_hold)
-        not_on_hold = self.env["res.partner"].with_company(self.company).search(
-            [("credit_hold_state", "=", "none"), ("id", "in", (self.customer | others).ids)]
+        not_on_hold = (
+            self.env["res.partner"]
+            .with_company(self.company)
+            .search(
+                [
+                    ("credit_hold_state", "=", "none"),
+                    ("id", "in", (self.customer | others).ids),
+                ]
+            )
         )
         self.assertEqual(not_on_hold, others)
 
@@ -277,7 +292,9 @@ class TestCreditHold(DunningTestCommon):
                 self.company
             ).credit_limit = 1e9
         with self.assertRaises(AccessError):
-            self.env["dunning.credit.override"].with_user(self.invoicing_user).search([])
+            self.env["dunning.credit.override"].with_user(self.invoicing_user).search(
+                []
+            )
         self.assertEqual(invoice.state, "draft")
 
     def test_override_log_cannot_be_edited_or_deleted(self):

@@ -194,14 +194,14 @@ class TestLibEpcQr(BaseCase):
         """Lines: 3+3+1+3 + BIC 11 + name 70 + IBAN 22 + EUR999999999.99 15 +
         purpose 4 + empty reference + text + information 70, and 11 line
         feeds: 213 bytes plus the text."""
-        arguments = dict(
-            name="N" * 70,
-            iban="DE71110220330123456789",
-            amount=Decimal("999999999.99"),
-            bic="BHBLDEHHXXX",
-            purpose="GDDS",
-            information="I" * 70,
-        )
+        arguments = {
+            "name": "N" * 70,
+            "iban": "DE71110220330123456789",
+            "amount": Decimal("999999999.99"),
+            "bic": "BHBLDEHHXXX",
+            "purpose": "GDDS",
+            "information": "I" * 70,
+        }
         payload = epc_qr_payload(remittance_text="t" * 118, **arguments)
         self.assertEqual(len(payload.encode("utf-8")), 331)
         with self.assertRaisesRegex(

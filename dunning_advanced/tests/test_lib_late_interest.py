@@ -1,3 +1,4 @@
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -400,7 +401,8 @@ class TestLibLateInterestRates(BaseCase):
         for kind, rows in tables.items():
             self.assertTrue(rows, kind)
             self.assertEqual(rows[0][0], date(2019, 1, 1), kind)
-            for (_start, end, _rate), (next_start, _end, _next) in zip(rows, rows[1:]):
+            pairs = itertools.pairwise(rows)
+            for (_start, end, _rate), (next_start, _end, _next) in pairs:
                 self.assertEqual(next_start, end + timedelta(days=1), kind)
             for start, end, rate in rows:
                 self.assertIsNotNone(end, "%s %s is open-ended" % (kind, start))

@@ -101,7 +101,9 @@ class TestLibRiskScore(BaseCase):
         self.assertEqual(risk_class(30, thresholds), "D")
 
     def test_invalid_settings_say_what_to_fix(self):
-        with self.assertRaisesRegex(ValueError, "add up to 99; they must add up to 100"):
+        with self.assertRaisesRegex(
+            ValueError, "add up to 99; they must add up to 100"
+        ):
             RiskWeights(days_late=24).validate()
         with self.assertRaisesRegex(ValueError, "cannot be negative: late_share"):
             RiskWeights(late_share=-5, days_late=50).validate()

@@ -30,17 +30,17 @@ CREDITOR = SddCreditor(
 
 
 def _collection(end_to_end_id, amount, sequence_type, collection_date, **values):
-    defaults = dict(
-        end_to_end_id=end_to_end_id,
-        amount=Decimal(amount),
-        mandate_reference="MND-" + end_to_end_id,
-        mandate_signature_date=date(2024, 1, 10),
-        sequence_type=sequence_type,
-        debtor_name="Mario Rossi",
-        debtor_iban="DE89370400440532013000",
-        collection_date=collection_date,
-        remittance_text="Invoice " + end_to_end_id,
-    )
+    defaults = {
+        "end_to_end_id": end_to_end_id,
+        "amount": Decimal(amount),
+        "mandate_reference": "MND-" + end_to_end_id,
+        "mandate_signature_date": date(2024, 1, 10),
+        "sequence_type": sequence_type,
+        "debtor_name": "Mario Rossi",
+        "debtor_iban": "DE89370400440532013000",
+        "collection_date": collection_date,
+        "remittance_text": "Invoice " + end_to_end_id,
+    }
     defaults.update(values)
     return SddCollection(**defaults)
 

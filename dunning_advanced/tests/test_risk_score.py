@@ -24,10 +24,14 @@ class TestRiskScore(DunningTestCommon):
         # Always on time, nothing open.
         cls.punctual = cls._create_customer("Puntuale S.p.A.")
         for month in ("2025-06", "2025-09"):
-            invoice = cls._invoice(cls.punctual, 500, d(f"{month}-01"), d(f"{month}-30"))
+            invoice = cls._invoice(
+                cls.punctual, 500, d(f"{month}-01"), d(f"{month}-30")
+            )
             cls._pay(invoice, 500, d(f"{month}-30"))
         # Stopped paying: one invoice paid 40 days late, then nothing.
-        cls.stopped = cls._create_customer("Fermo Logistica S.r.l.", risk_external_rating=100)
+        cls.stopped = cls._create_customer(
+            "Fermo Logistica S.r.l.", risk_external_rating=100
+        )
         cls.stopped.risk_external_rating_date = d("2026-01-15")
         paid = cls._invoice(cls.stopped, 500, d("2025-07-01"), d("2025-07-31"))
         cls._pay(paid, 500, d("2025-09-09"))
@@ -87,7 +91,9 @@ class TestRiskScore(DunningTestCommon):
     def test_credit_note_reconciliation_is_not_a_late_payment(self):
         customer = self._create_customer("Reso Totale S.r.l.")
         invoice = self._invoice(customer, 800, d("2025-12-01"), d("2025-12-31"))
-        refund = invoice._reverse_moves([{"date": d("2026-02-20"), "invoice_date": d("2026-02-20")}])
+        refund = invoice._reverse_moves(
+            [{"date": d("2026-02-20"), "invoice_date": d("2026-02-20")}]
+        )
         refund.action_post()  # a reversal reconciles with its invoice
         self.assertEqual(invoice.payment_state, "reversed")
         profile = self._score(customer)
@@ -114,9 +120,9 @@ class TestRiskScore(DunningTestCommon):
         self.assertAlmostEqual(partner.risk_score, 36.52)
         self.assertEqual(partner.risk_class, "B")
         self.assertEqual(
-            self.env["res.partner"].with_company(self.company).search(
-                [("risk_class", "=", "B"), ("id", "=", self.mixed.id)]
-            ),
+            self.env["res.partner"]
+            .with_company(self.company)
+            .search([("risk_class", "=", "B"), ("id", "=", self.mixed.id)]),
             self.mixed,
         )
 
@@ -126,7 +132,11 @@ class TestRiskScore(DunningTestCommon):
         candidates = len(self.env.execute_query(query))
         self.assertGreaterEqual(candidates, 3)
         others = sum(
-            len(self.env.execute_query(Profile._risk_candidates_query(c, d("2026-03-10"))))
+            len(
+                self.env.execute_query(
+                    Profile._risk_candidates_query(c, d("2026-03-10"))
+                )
+            )
             for c in self.env["res.company"].search([("id", "!=", self.company.id)])
         )
         cron = self.env.ref("dunning_advanced.ir_cron_compute_risk_scores")
@@ -141,7 +151,9 @@ class TestRiskScore(DunningTestCommon):
         scored = Profile.sudo().search([("risk_date", "=", d("2026-03-10"))])
         self.assertEqual(len(scored), candidates + others)
         progress2 = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-        Profile.with_context(ir_cron_progress_id=progress2.id)._cron_compute_risk_scores()
+        Profile.with_context(
+            ir_cron_progress_id=progress2.id
+        )._cron_compute_risk_scores()
         self.assertEqual((progress2.done, progress2.remaining), (0, 0))
         self.assertAlmostEqual(self._profile(self.mixed).risk_score, 36.52)
 
@@ -171,7 +183,9 @@ class TestRiskScore(DunningTestCommon):
 
     def test_weights_that_do_not_add_up_are_refused(self):
         settings = self.env["res.config.settings"].create({"risk_weight_days_late": 30})
-        with self.assertRaisesRegex(ValidationError, "add up to 105; they must add up to 100"):
+        with self.assertRaisesRegex(
+            ValidationError, "add up to 105; they must add up to 100"
+        ):
             settings.execute()
 
     def test_weights_can_be_rebalanced_in_one_save(self):

@@ -13,7 +13,9 @@ class TestDunningSecurity(DunningTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_company = cls.setup_other_company(name="Altra Azienda S.r.l.")["company"]
+        cls.other_company = cls.setup_other_company(name="Altra Azienda S.r.l.")[
+            "company"
+        ]
         cls.other_user = new_test_user(
             cls.env,
             login="other_dunning_user",
@@ -22,7 +24,9 @@ class TestDunningSecurity(DunningTestCommon):
             company_ids=[Command.set(cls.other_company.ids)],
         )
         cls._invoice(cls.customer, 400, d("2026-01-01"), d("2026-01-31"))
-        cls.env["dunning.credit.profile"]._compute_risk_scores(cls.customer, cls.company)
+        cls.env["dunning.credit.profile"]._compute_risk_scores(
+            cls.customer, cls.company
+        )
         cls.profile = cls.env["dunning.credit.profile"].search(
             [("partner_id", "=", cls.customer.id), ("company_id", "=", cls.company.id)]
         )
@@ -50,7 +54,9 @@ class TestDunningSecurity(DunningTestCommon):
         self.assertFalse(Profile.search([("partner_id", "=", self.customer.id)]))
         with self.assertRaises(AccessError):
             self.profile.with_user(self.other_user).read(["risk_score"])
-        partner = self.customer.with_user(self.other_user).with_company(self.other_company)
+        partner = self.customer.with_user(self.other_user).with_company(
+            self.other_company
+        )
         self.assertFalse(partner.risk_class)
         self.assertEqual(partner.credit_exposure, 0)
         self.assertEqual(partner.credit_hold_state, "none")

@@ -1,2 +1,1 @@
-from . import res_partner_credit_hold
-from . import dunning_document_approve
+from . import dunning_document_approve, res_partner_credit_hold

@@ -41,7 +41,10 @@ class DunningDocumentApprove(models.TransientModel):
             "res_model": self._name,
             "view_mode": "form",
             "target": "new",
-            "context": {"default_res_model": document._name, "default_res_id": document.id},
+            "context": {
+                "default_res_model": document._name,
+                "default_res_id": document.id,
+            },
         }
 
     def action_confirm(self):
@@ -54,17 +57,21 @@ class DunningDocumentApprove(models.TransientModel):
         if not reason:
             raise UserError(_("Say why: the reason is kept in the audit log."))
         partner = document.partner_id.commercial_partner_id
-        approval = self.env["dunning.credit.override"].sudo().create(
-            {
-                "override_type": "approve",
-                "partner_id": partner.id,
-                "company_id": document.company_id.id,
-                "user_id": self.env.user.id,
-                "reason": reason,
-                "document_ref": f"{document._name},{document.id}",
-                "amount": document.amount_total,
-                "currency_id": document.currency_id.id,
-            }
+        approval = (
+            self.env["dunning.credit.override"]
+            .sudo()
+            .create(
+                {
+                    "override_type": "approve",
+                    "partner_id": partner.id,
+                    "company_id": document.company_id.id,
+                    "user_id": self.env.user.id,
+                    "reason": reason,
+                    "document_ref": f"{document._name},{document.id}",
+                    "amount": document.amount_total,
+                    "currency_id": document.currency_id.id,
+                }
+            )
         )
         document.write({"credit_approval_id": approval.id})
         body = _(
@@ -77,9 +84,13 @@ class DunningDocumentApprove(models.TransientModel):
         )
         # Posted as the manager, who may lack write access to the document.
         document.sudo().message_post(
-            body=body, subtype_xmlid="mail.mt_note", author_id=self.env.user.partner_id.id
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            author_id=self.env.user.partner_id.id,
         )
         partner.sudo().message_post(
-            body=body, subtype_xmlid="mail.mt_note", author_id=self.env.user.partner_id.id
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            author_id=self.env.user.partner_id.id,
         )
         return {"type": "ir.actions.act_window_close"}

@@ -44,7 +44,9 @@ class ResPartnerCreditHold(models.TransientModel):
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(_("Say why: the reason is kept in the audit log."))
-        Profile = self.env["dunning.credit.profile"].sudo().with_company(self.company_id)
+        Profile = (
+            self.env["dunning.credit.profile"].sudo().with_company(self.company_id)
+        )
         profile = Profile._get_or_create(partner, self.company_id)
         if self.action == "hold":
             profile.write(
@@ -87,11 +89,15 @@ class ResPartnerCreditHold(models.TransientModel):
                 "company_id": self.company_id.id,
                 "user_id": self.env.user.id,
                 "reason": reason,
-                "release_until": self.release_until if self.action == "release" else False,
+                "release_until": self.release_until
+                if self.action == "release"
+                else False,
             }
         )
         partner.sudo().message_post(
-            body=body, subtype_xmlid="mail.mt_note", author_id=self.env.user.partner_id.id
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            author_id=self.env.user.partner_id.id,
         )
         profile._refresh_hold()
         return {"type": "ir.actions.act_window_close"}
