@@ -1,11 +1,9 @@
-from . import (
-    account_move,
-    dunning_credit_document_mixin,
-    dunning_credit_override,
-    dunning_credit_profile,
-    dunning_demo,
-    res_company,
-    res_config_settings,
-    res_partner,
-    sale_order,
-)
+from . import res_company
+from . import res_config_settings
+from . import dunning_credit_profile
+from . import dunning_credit_override
+from . import dunning_credit_document_mixin
+from . import res_partner
+from . import sale_order
+from . import account_move
+from . import dunning_demo
