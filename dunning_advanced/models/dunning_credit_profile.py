@@ -2,6 +2,7 @@ import logging
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
@@ -429,9 +430,10 @@ class DunningCreditProfile(models.Model):
             old=labels[self.hold_state],
             new=labels[state],
         )
-        if reasons:
-            body += "\n" + reasons
-        self.partner_id.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
+        lines = [body, *(reasons.splitlines() if reasons else [])]
+        self.partner_id.sudo().message_post(
+            body=Markup("<br/>").join(lines), subtype_xmlid="mail.mt_note"
+        )
 
     # ------------------------------------------------------------------
     # Risk score
