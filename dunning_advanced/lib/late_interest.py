@@ -76,7 +76,7 @@ CADENCE_BY_KIND = {KIND_B2B: HALF_YEAR, KIND_LEGAL: YEAR}
 B2B_MARKUP = Decimal("8")  # percentage points, art. 5 c. 1 D.Lgs. 231/2002
 B2B_COMPENSATION = Decimal("40.00")  # EUR, art. 6 c. 2 D.Lgs. 231/2002
 OFFICIAL_RATES_CSV = (
-    Path(__file__).resolve().parent.parent / "data" / "late_interest_rates.csv"
+    Path(__file__).resolve().parent.parent / "data" / "dunning.interest.rate.csv"
 )
 
 CENT = Decimal("0.01")

@@ -3,6 +3,13 @@ from . import res_config_settings
 from . import dunning_credit_profile
 from . import dunning_credit_override
 from . import dunning_credit_document_mixin
+from . import dunning_risk_class
+from . import dunning_policy
+from . import dunning_level
+from . import dunning_interest_rate
+from . import dunning_run
+from . import dunning_communication
+from . import dunning_communication_line
 from . import res_partner
 from . import sale_order
 from . import account_move

@@ -488,11 +488,24 @@ class DunningCreditProfile(models.Model):
 
     @api.model
     def _get_dunning_levels(self, partners, company, today):
-        """Highest dunning level reached by each partner in the last 12 months.
-
-        Extended by the dunning engine; without it there is no level.
-        """
-        return {}
+        """Highest dunning level (rank) sent to each partner in the last 12 months."""
+        rows = self._credit_query(
+            SQL(
+                """
+            SELECT partner_id, MAX(level_rank)
+              FROM dunning_communication_line
+             WHERE company_id = %(company)s
+               AND state = 'sent'
+               AND date > %(since)s
+               AND partner_id = ANY(%(partners)s)
+          GROUP BY partner_id
+                """,
+                company=company.id,
+                since=today - relativedelta(years=1),
+                partners=partners.ids,
+            )
+        )
+        return dict(rows)
 
     @api.model
     def _get_broken_promises(self, partners, company, today):

@@ -86,6 +86,12 @@ class ResCompany(models.Model):
     risk_class_c_threshold = fields.Float(string="Class C From Score", default=50.0)
     risk_class_d_threshold = fields.Float(string="Class D From Score", default=75.0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env["dunning.policy"]._ensure_default_policies(companies)
+        return companies
+
     @api.constrains(*RISK_WEIGHT_FIELDS.values())
     def _check_risk_weights(self):
         for company in self:

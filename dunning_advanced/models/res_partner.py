@@ -102,6 +102,40 @@ class ResPartner(models.Model):
     risk_external_rating_date = fields.Date(string="External Rating Date")
     risk_external_rating_source = fields.Char(string="Rating Agency")
 
+    # Dunning
+    dunning_policy_id = fields.Many2one(
+        "dunning.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        help="Overrides the policy of the customer's risk class and the company's "
+        "default policy.",
+    )
+    dunning_excluded = fields.Boolean(
+        string="No Dunning",
+        tracking=True,
+        help="No reminder is sent to this customer (until the end date, if set).",
+    )
+    dunning_excluded_until = fields.Date(string="No Dunning Until", tracking=True)
+    dunning_exclusion_reason = fields.Char(
+        string="Reason for No Dunning", tracking=True
+    )
+    dunning_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        help="Who calls this customer about overdue invoices; its salesperson "
+        "when empty.",
+    )
+    dunning_pec_email = fields.Char(
+        string="PEC for Formal Notices",
+        help="Certified email (PEC) address that formal notices are sent to.",
+    )
+    dunning_communication_ids = fields.One2many(
+        "dunning.communication", "partner_id", string="Reminders"
+    )
+    dunning_communication_count = fields.Integer(
+        compute="_compute_dunning_communication_count", string="Reminders Sent"
+    )
+
     @api.depends_context("company")
     @api.depends("credit_profile_ids.hold_state", "credit_profile_ids.manual_hold")
     def _compute_credit_hold_state(self):
@@ -308,6 +342,48 @@ class ResPartner(models.Model):
         )
         return [row[0] for row in rows]
 
+    @api.depends_context("company")
+    def _compute_dunning_communication_count(self):
+        groups = self.env["dunning.communication"]._read_group(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("state", "=", "sent"),
+                ("company_id", "=", self.env.company.id),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.dunning_communication_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
+    @api.constrains("dunning_excluded", "dunning_exclusion_reason")
+    def _check_dunning_exclusion(self):
+        for partner in self:
+            if partner.dunning_excluded and not partner.dunning_exclusion_reason:
+                raise ValidationError(
+                    _("Say why %s gets no reminders: fill in the reason.", partner.name)
+                )
+
+    def _dunning_email_to(self, level):
+        """The address of a reminder: the PEC for a formal notice when known."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if level.is_formal_notice and partner.dunning_pec_email:
+            return partner.dunning_pec_email
+        return self.email or partner.email or False
+
+    def action_view_dunning_communications(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_advanced.dunning_communication_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_sent": 1}
+        return action
+
     @api.constrains("credit_limit")
     def _check_credit_limit(self):
         for partner in self:
@@ -355,6 +431,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = document.company_id
         if not company.credit_hold_enforced:
+            return
+        # Documents the system makes for the dunning itself (fee and interest
+        # invoices): only honoured as superuser, which RPC cannot be.
+        if self.env.su and self.env.context.get("dunning_credit_check_bypass"):
             return
         commercial = self.commercial_partner_id.sudo().with_company(company)
         Profile = self.env["dunning.credit.profile"].sudo().with_company(company)

@@ -1,1 +1,3 @@
-from . import dunning_document_approve, res_partner_credit_hold
+from . import res_partner_credit_hold
+from . import dunning_document_approve
+from . import dunning_run_wizard
