@@ -10,6 +10,8 @@ DEMO_DB ?= dunning_demo
 TEST_DB ?= dunning_test
 TEST_TAGS ?= /dunning_advanced
 HTTP_PORT ?= 8069
+# Port of the HTTP server the tests start; differ it to run two suites at once.
+TEST_HTTP_PORT ?= 8169
 # l10n_it gives the demo company its Italian chart of accounts and taxes.
 MODULES ?= l10n_it,dunning_advanced
 
@@ -65,7 +67,7 @@ run: venv postgres
 test: venv postgres
 	$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
 	  --addons-path $(ADDONS_PATH) --db $(TEST_DB) --modules $(MODULES) \
-	  --tags $(TEST_TAGS) --log test.log
+	  --tags $(TEST_TAGS) --http-port $(TEST_HTTP_PORT) --log test.log
 
 $(VENV)/.lint: $(VENV)/.installed requirements-dev.txt
 	$(VPY) -m pip install --quiet -r requirements-dev.txt
