@@ -8,6 +8,9 @@ Rules, in the order a collections team expects them:
 
 - levels never go backwards, and a run moves an invoice up one level at most,
   so a customer never receives the formal notice without the reminders;
+- a level keeps the policy's spacing from the level sent before it: after a
+  late first reminder (a run missed, a new policy) the next one waits as many
+  days as the policy puts between the two, never the day after;
 - a courtesy level (before the due date) is only sent before the due date: an
   invoice first seen after it goes straight to the first reminder;
 - a broken payment promise escalates at once to the next level, whatever the
@@ -63,11 +66,18 @@ def validate_levels(levels):
         )
 
 
-def level_date(rule, line):
-    """The day ``rule`` becomes due for ``line``."""
+def level_date(rule, line, previous=None):
+    """The day ``rule`` becomes due for ``line``.
+
+    :param previous: the LevelRule ``line`` reached last, if any
+    """
     if rule.delay_type == PREVIOUS and line.current_date:
         return line.current_date + timedelta(days=rule.delay_days)
-    return line.due_date + timedelta(days=rule.delay_days)
+    day = line.due_date + timedelta(days=rule.delay_days)
+    if previous is not None and previous.delay_type == DUE and line.current_date:
+        spacing = rule.delay_days - previous.delay_days
+        day = max(day, line.current_date + timedelta(days=spacing))
+    return day
 
 
 def next_level(levels, line, today):
@@ -88,7 +98,10 @@ def next_level(levels, line, today):
     candidate = higher[0]
     if line.force_next:
         return candidate
-    return candidate if today >= level_date(candidate, line) else None
+    previous = next(
+        (level for level in levels if level.rank == line.current_rank), None
+    )
+    return candidate if today >= level_date(candidate, line, previous) else None
 
 
 def fee_amount(kind, fixed=ZERO, percent=ZERO, cap=None, base=ZERO):

@@ -1,8 +1,10 @@
 from . import (
     test_credit_exposure,
     test_credit_hold,
+    test_dunning_engine,
     test_lib_agency_client,
     test_lib_case_file,
+    test_lib_dunning_levels,
     test_lib_epc_qr,
     test_lib_gpd_client,
     test_lib_late_interest,
