@@ -1,7 +1,10 @@
 # Run by `make demo` through `odoo-bin shell`: each scheduled action of the
 # addon once, to the end, so the demo shows scores, holds and dunning levels.
 # (Outside a cron worker the actions do all their batches in one call.)
-CRONS = ["dunning_advanced.ir_cron_compute_risk_scores"]
+CRONS = [
+    "dunning_advanced.ir_cron_compute_risk_scores",
+    "dunning_advanced.ir_cron_run_dunning",
+]
 for xmlid in CRONS:
     cron = env.ref(xmlid)
     print(f"Running scheduled action: {cron.name}")

@@ -94,8 +94,25 @@ class DunningDemo(models.AbstractModel):
                     risk_external_rating_source="CRIF",
                 )
             partner.with_company(company).write(vals)
+        self.with_env(env)._run_past_dunning(company, today)
         company.credit_hold_enforced = True
         return company
+
+    def _run_past_dunning(self, company, today, weeks=12):
+        """Weekly manual runs over the last weeks, as an accountant would have
+        done them: the reminders and levels the invoices open today reached."""
+        Run = self.env["dunning.run"].with_company(company)
+        for week in range(weeks, 0, -1):
+            run = Run.create(
+                {
+                    "company_id": company.id,
+                    "date": today - timedelta(weeks=week),
+                    "run_type": "manual",
+                    "state": "preview",
+                }
+            )
+            run.action_preview()
+            run.action_send()
 
     # ------------------------------------------------------------------
 
