@@ -94,9 +94,33 @@ class DunningDemo(models.AbstractModel):
                     risk_external_rating_source="CRIF",
                 )
             partner.with_company(company).write(vals)
+        self._extend_rates_for_demo(today)
         self.with_env(env)._run_past_dunning(company, today)
         company.credit_hold_enforced = True
         return company
+
+    def _extend_rates_for_demo(self, today):
+        """Demo only: carry the last official rate forward to today, so that
+        formal notices show interest. Each record says it is not official; a
+        real company enters the half-year (or year) published in the Gazzetta
+        Ufficiale instead."""
+        Rate = self.env["dunning.interest.rate"].sudo()
+        for kind, months in (("b2b", 6), ("legal", 12)):
+            last = Rate.search([("kind", "=", kind)], order="date_to desc", limit=1)
+            while last and last.date_to < today:
+                start = last.date_to + timedelta(days=1)
+                end = (start + relativedelta(months=months)) - timedelta(days=1)
+                last = Rate.create(
+                    {
+                        "kind": kind,
+                        "date_from": start,
+                        "date_to": end,
+                        "rate": last.rate,
+                        "source": "DEMO ONLY, not an official rate: the previous "
+                        "period's rate carried forward. Replace it with the "
+                        "published figure.",
+                    }
+                )
 
     def _run_past_dunning(self, company, today, weeks=12):
         """Weekly manual runs over the last weeks, as an accountant would have
