@@ -26,8 +26,7 @@ def instalment_dates(first_date, count, interval=1, unit="months"):
     if unit not in INTERVAL_UNITS:
         raise ValueError(f"Unknown interval unit {unit!r}.")
     return [
-        first_date + relativedelta(**{unit: interval * index})
-        for index in range(count)
+        first_date + relativedelta(**{unit: interval * index}) for index in range(count)
     ]
 
 
@@ -59,10 +58,6 @@ def schedule(total, count, first_date: date, interval=1, unit="months", places=2
 def cumulative_due(instalments, today, grace_days=0):
     """Total of the instalments whose date plus ``grace_days`` is before ``today``."""
     return sum(
-        (
-            amount
-            for when, amount in instalments
-            if (today - when).days > grace_days
-        ),
+        (amount for when, amount in instalments if (today - when).days > grace_days),
         Decimal(0),
     )

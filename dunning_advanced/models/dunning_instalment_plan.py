@@ -82,9 +82,7 @@ class DunningInstalmentPlan(models.Model):
     instalment_count = fields.Integer(
         string="Instalments", required=True, default=3, tracking=True
     )
-    first_date = fields.Date(
-        string="First Instalment", required=True, tracking=True
-    )
+    first_date = fields.Date(string="First Instalment", required=True, tracking=True)
     interval_number = fields.Integer(string="Every", required=True, default=1)
     interval_unit = fields.Selection(
         [("days", "Days"), ("weeks", "Weeks"), ("months", "Months")],
@@ -225,7 +223,9 @@ class DunningInstalmentPlan(models.Model):
                         "The instalments add up to %(total)s but the invoices owe "
                         "%(due)s: recompute the instalments.",
                         total=format_amount(self.env, total, plan.currency_id),
-                        due=format_amount(self.env, plan.amount_total, plan.currency_id),
+                        due=format_amount(
+                            self.env, plan.amount_total, plan.currency_id
+                        ),
                     )
                 )
             busy = self.search(

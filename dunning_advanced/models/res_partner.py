@@ -378,10 +378,14 @@ class ResPartner(models.Model):
                 partner[field] = by_partner.get(partner.commercial_partner_id.id, 0)
 
     def action_view_dunning_disputes(self):
-        return self._dunning_arrangement_action("dunning_advanced.dunning_dispute_action")
+        return self._dunning_arrangement_action(
+            "dunning_advanced.dunning_dispute_action"
+        )
 
     def action_view_dunning_promises(self):
-        return self._dunning_arrangement_action("dunning_advanced.dunning_promise_action")
+        return self._dunning_arrangement_action(
+            "dunning_advanced.dunning_promise_action"
+        )
 
     def action_view_dunning_plans(self):
         return self._dunning_arrangement_action(

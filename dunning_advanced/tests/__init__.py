@@ -17,3 +17,5 @@ from . import (
     test_security,
 )
 from . import test_dispute
+from . import test_payment_promise
+from . import test_instalment_plan

@@ -31,6 +31,4 @@ class ArrangementTestCommon(DunningTestCommon):
 
     def _reminded(self, communications):
         """{invoice: level name} of the reminders."""
-        return {
-            line.move_id: line.level_id.name for line in communications.line_ids
-        }
+        return {line.move_id: line.level_id.name for line in communications.line_ids}

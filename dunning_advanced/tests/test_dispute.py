@@ -96,9 +96,7 @@ class TestDunningDispute(ArrangementTestCommon):
             )
 
     def test_disputes_of_one_company_are_invisible_in_another(self):
-        other_company = self.setup_other_company(name="Altra Azienda S.r.l.")[
-            "company"
-        ]
+        other_company = self.setup_other_company(name="Altra Azienda S.r.l.")["company"]
         other_user = new_test_user(
             self.env,
             login="other_dispute_user",
