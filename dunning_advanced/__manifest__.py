@@ -36,6 +36,10 @@
         "wizards/dunning_document_approve_views.xml",
         "wizards/dunning_run_wizard_views.xml",
         "views/dunning_menus.xml",
+        "data/dunning_arrangement_data.xml",
+        "views/dunning_dispute_views.xml",
+        "views/dunning_promise_views.xml",
+        "views/dunning_instalment_plan_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

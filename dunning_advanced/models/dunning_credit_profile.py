@@ -511,9 +511,27 @@ class DunningCreditProfile(models.Model):
     def _get_broken_promises(self, partners, company, today):
         """Payment promises each partner broke in the last 12 months.
 
-        Extended by the dunning engine; without it there is no promise.
+        :return: {partner id: count of promises broken after ``today`` - 1 year}
         """
-        return {}
+        rows = self._credit_query(
+            SQL(
+                """
+            SELECT partner_id, COUNT(*)
+              FROM dunning_promise
+             WHERE company_id = %(company)s
+               AND state = 'broken'
+               AND closed_date > %(since)s
+               AND closed_date <= %(today)s
+               AND partner_id = ANY(%(partners)s)
+          GROUP BY partner_id
+                """,
+                company=company.id,
+                since=today - relativedelta(years=1),
+                today=today,
+                partners=partners.ids,
+            )
+        )
+        return dict(rows)
 
     @api.model
     def _compute_risk_scores(self, partners, company, today=None):

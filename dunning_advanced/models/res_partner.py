@@ -342,6 +342,64 @@ class ResPartner(models.Model):
         )
         return [row[0] for row in rows]
 
+    dunning_dispute_count = fields.Integer(
+        compute="_compute_dunning_arrangement_counts",
+        string="Open Disputes",
+        groups="dunning_advanced.group_dunning_user",
+    )
+    dunning_promise_count = fields.Integer(
+        compute="_compute_dunning_arrangement_counts",
+        string="Open Promises",
+        groups="dunning_advanced.group_dunning_user",
+    )
+    dunning_plan_count = fields.Integer(
+        compute="_compute_dunning_arrangement_counts",
+        string="Active Plans",
+        groups="dunning_advanced.group_dunning_user",
+    )
+
+    @api.depends_context("company")
+    def _compute_dunning_arrangement_counts(self):
+        commercial = self.commercial_partner_id
+        counts = {}
+        for field, model, state in (
+            ("dunning_dispute_count", "dunning.dispute", "open"),
+            ("dunning_promise_count", "dunning.promise", "open"),
+            ("dunning_plan_count", "dunning.instalment.plan", "active"),
+        ):
+            groups = self.env[model]._read_group(
+                [("partner_id", "in", commercial.ids), ("state", "=", state)],
+                ["partner_id"],
+                ["__count"],
+            )
+            counts[field] = {partner.id: count for partner, count in groups}
+        for partner in self:
+            for field, by_partner in counts.items():
+                partner[field] = by_partner.get(partner.commercial_partner_id.id, 0)
+
+    def action_view_dunning_disputes(self):
+        return self._dunning_arrangement_action(
+            "dunning_advanced.dunning_dispute_action"
+        )
+
+    def action_view_dunning_promises(self):
+        return self._dunning_arrangement_action(
+            "dunning_advanced.dunning_promise_action"
+        )
+
+    def action_view_dunning_plans(self):
+        return self._dunning_arrangement_action(
+            "dunning_advanced.dunning_instalment_plan_action"
+        )
+
+    def _dunning_arrangement_action(self, xmlid):
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", commercial.id)]
+        action["context"] = {"default_partner_id": commercial.id}
+        return action
+
     @api.depends_context("company")
     def _compute_dunning_communication_count(self):
         groups = self.env["dunning.communication"]._read_group(

@@ -18,3 +18,6 @@ from . import (
     test_risk_score,
     test_security,
 )
+from . import test_dispute
+from . import test_payment_promise
+from . import test_instalment_plan
