@@ -36,6 +36,10 @@
         "wizards/dunning_document_approve_views.xml",
         "wizards/dunning_run_wizard_views.xml",
         "views/dunning_menus.xml",
+        "data/dunning_sdd_data.xml",
+        "views/dunning_sdd_mandate_views.xml",
+        "views/dunning_sdd_batch_views.xml",
+        "views/res_config_settings_sepa_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

@@ -16,3 +16,5 @@ from . import (
     test_risk_score,
     test_security,
 )
+from . import test_epc_qr_reminder
+from . import test_sdd_batch
