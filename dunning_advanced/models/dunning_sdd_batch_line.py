@@ -31,9 +31,19 @@ class DunningSddBatchLine(models.Model):
         "dunning.sdd.mandate", required=True, check_company=True
     )
     currency_id = fields.Many2one(related="batch_id.currency_id")
-    amount = fields.Monetary(required=True)
+    amount = fields.Monetary(
+        compute="_compute_from_invoice",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+    )
     sequence_type = fields.Selection(
         [("FRST", "FRST"), ("RCUR", "RCUR"), ("OOFF", "OOFF")],
+        compute="_compute_sequence_type",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
         help="Sequence type of this collection under its mandate.",
     )
@@ -56,6 +66,16 @@ class DunningSddBatchLine(models.Model):
             "An invoice can be collected once per batch.",
         )
     ]
+
+    @api.depends("invoice_id")
+    def _compute_from_invoice(self):
+        for line in self:
+            line.amount = line.invoice_id.amount_residual
+
+    @api.depends("mandate_id")
+    def _compute_sequence_type(self):
+        for line in self:
+            line.sequence_type = line.mandate_id.sequence_type
 
     @api.depends("batch_id.collection_date")
     def _compute_collection_date(self):
@@ -114,7 +134,7 @@ class DunningSddBatchLine(models.Model):
             sequence_type=self.sequence_type,
             debtor_name=mandate.partner_id.name,
             debtor_iban=bank.acc_number,
-            collection_date=self.collection_date,
+            collection_date=self.collection_date or self.batch_id.collection_date,
             scheme=mandate.scheme,
             debtor_bic=bank.bank_bic or None,
             remittance_text=invoice.payment_reference or invoice.name,
