@@ -100,7 +100,8 @@ class DunningSddBatchLine(models.Model):
                     mandate=self.mandate_id.name,
                 )
             )
-        if self.mandate_id.partner_id != invoice.commercial_partner_id:
+        mandate_partner = self.mandate_id.partner_id.commercial_partner_id
+        if mandate_partner != invoice.commercial_partner_id:
             raise UserError(
                 _(
                     "%(invoice)s: mandate %(mandate)s is not of %(customer)s.",

@@ -46,7 +46,6 @@ class DunningSddMandate(models.Model):
         required=True,
         tracking=True,
         check_company=True,
-        domain="[('is_company', '=', True)]",
     )
     partner_bank_id = fields.Many2one(
         "res.partner.bank",
@@ -217,5 +216,5 @@ class DunningSddMandate(models.Model):
         )
         result = {}
         for mandate in mandates:
-            result.setdefault(mandate.partner_id, mandate)
+            result.setdefault(mandate.partner_id.commercial_partner_id, mandate)
         return result
