@@ -40,6 +40,10 @@
         "views/dunning_dispute_views.xml",
         "views/dunning_promise_views.xml",
         "views/dunning_instalment_plan_views.xml",
+        "data/dunning_sdd_data.xml",
+        "views/dunning_sdd_mandate_views.xml",
+        "views/dunning_sdd_batch_views.xml",
+        "views/res_config_settings_sepa_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

@@ -17,3 +17,6 @@ from . import dunning_demo
 from . import dunning_dispute
 from . import dunning_promise
 from . import dunning_instalment_plan
+from . import dunning_sdd_mandate
+from . import dunning_sdd_batch
+from . import dunning_sdd_batch_line

@@ -11,7 +11,14 @@ from odoo.tools import format_amount, format_date
 from odoo.tools.pdf import merge_pdf
 
 from ..lib.dunning_levels import fee_amount
+from ..lib.epc_qr import epc_qr_payload, epc_qr_png
 from ..lib.late_interest import KIND_B2B, KIND_LEGAL, compensation_b2b, compute_interest
+from ..lib.rf_reference import (
+    format_rf_reference,
+    is_rf_reference,
+    rf_reference,
+    validate_rf_reference,
+)
 from ..report import letter_renderer as lr
 from .dunning_level import CHANNELS
 
@@ -120,6 +127,17 @@ class DunningCommunication(models.Model):
         store=True,
         help="Statutory interest of D.Lgs. 231/2002 and 40 EUR compensation for "
         "businesses; legal rate only for consumers.",
+    )
+
+    epc_qr_payload = fields.Text(
+        string="EPC QR Code",
+        compute="_compute_epc_qr",
+        help="EPC069-12 payload of a SEPA credit transfer of the total claimed, "
+        "printed on the letter and attached to the email (EUR reminders only).",
+    )
+    epc_payment_details = fields.Text(compute="_compute_epc_qr")
+    epc_qr_error = fields.Char(
+        string="No EPC QR Code Because", compute="_compute_epc_qr"
     )
 
     @api.depends("partner_id.commercial_partner_id.is_company")
@@ -381,6 +399,7 @@ class DunningCommunication(models.Model):
         self.ensure_one()
         partner = self.partner_id
         notes = []
+        self._log_payment_qr_problems()
         send_letter = self.send_letter
         if self.send_email and not self.email_to:
             notes.append(_("No email address: a letter is sent instead."))
@@ -392,7 +411,9 @@ class DunningCommunication(models.Model):
                 raise UserError(
                     _("Level %s has no email template.", self.level_id.display_name)
                 )
-            attachments = letter.ids if letter else []
+            attachments = (letter.ids if letter else []) + (
+                self._email_payment_attachments().ids
+            )
             mail_id = template.with_context(lang=partner.lang).send_mail(
                 self.id,
                 email_values={
@@ -601,7 +622,7 @@ class DunningCommunication(models.Model):
         level = record.level_id
         company = record.company_id
         partner = record.partner_id
-        bank = company.partner_id.bank_ids[:1]
+        bank = company._dunning_bank()
         lines = record.line_ids.filtered("include").sorted("date_maturity")
         currency = record.currency_id
         invoices = [
@@ -710,4 +731,126 @@ class DunningCommunication(models.Model):
 
     def _letter_qr_codes(self):
         """Payment QR codes on the letter; the payment-links flow adds them."""
-        return []
+        return self._epc_letter_qr_codes()
+
+    # ------------------------------------------------------------------
+    # EPC QR code (SEPA credit transfer, EPC069-12)
+    # ------------------------------------------------------------------
+
+    @api.depends(
+        "currency_id",
+        "amount_total",
+        "company_id",
+        "line_ids.include",
+        "line_ids.move_id.payment_reference",
+    )
+    def _compute_epc_qr(self):
+        eur = self.env.ref("base.EUR")
+        for communication in self:
+            payload = details = error = False
+            if communication.currency_id == eur and communication.amount_total > 0:
+                try:
+                    payload, details = communication._epc_qr_data()
+                except ValueError as exc:
+                    error = str(exc)
+            communication.epc_qr_payload = payload
+            communication.epc_payment_details = details
+            communication.epc_qr_error = error
+
+    def _epc_qr_data(self):
+        """(EPC payload, payment details for the email); ValueError saying
+        what to fix when the code cannot be made."""
+        self.ensure_one()
+        company = self.company_id
+        bank = company._dunning_bank()
+        if not bank:
+            raise ValueError(
+                _("%s has no bank account for reminders.", company.display_name)
+            )
+        amount = _decimal(self.amount_total)
+        reference, text = self._epc_remittance()
+        payload = epc_qr_payload(
+            company.name,
+            bank.acc_number,
+            amount,
+            bic=bank.bank_bic or None,
+            remittance_reference=reference,
+            remittance_text=text,
+        )
+        details = [
+            _("Beneficiary: %s", company.name),
+            _("IBAN: %s", bank.acc_number),
+        ]
+        if bank.bank_bic:
+            details.append(_("BIC: %s", bank.bank_bic))
+        details.append(
+            _(
+                "Amount: %s",
+                format_amount(self.env, self.amount_total, self.currency_id),
+            )
+        )
+        details.append(
+            _("Reference: %s", format_rf_reference(reference) if reference else text)
+        )
+        return payload, "\n".join(details)
+
+    def _epc_remittance(self):
+        """(RF creditor reference, free text) of the transfer, one empty.
+
+        One invoice: its payment reference, structured when it is an RF
+        reference (or made one when the company uses them). Several invoices:
+        an RF reference of the reminder when the company uses them, otherwise
+        the reminder and the invoice numbers as text.
+        """
+        moves = self.line_ids.filtered("include").move_id
+        use_rf = self.company_id.dunning_rf_reference
+        if len(moves) == 1:
+            reference = moves.payment_reference or moves.name
+            if is_rf_reference(reference):
+                return validate_rf_reference(reference), ""
+            if use_rf:
+                return rf_reference(reference), ""
+            return "", reference[:140]
+        if use_rf:
+            return rf_reference(self.name), ""
+        text = f"{self.name} {', '.join(moves.sorted('name').mapped('name'))}"
+        return "", text[:140].strip()
+
+    def _epc_letter_qr_codes(self):
+        if not self.epc_qr_payload:
+            return []
+        return [
+            lr.LetterPaymentQR(
+                title=_("Pay by bank transfer"),
+                payload_text=self.epc_qr_payload,
+                caption=_("Scan with your banking app (EPC QR code)"),
+            )
+        ]
+
+    def _email_payment_attachments(self):
+        """The EPC QR code as a PNG attachment; the body gives the details."""
+        self.ensure_one()
+        attachments = self.env["ir.attachment"]
+        if self.epc_qr_payload:
+            attachments |= attachments.create(
+                {
+                    "name": f"{self._letter_file_name()} EPC QR.png",
+                    "raw": epc_qr_png(self.epc_qr_payload),
+                    "mimetype": "image/png",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        return attachments
+
+    def _log_payment_qr_problems(self):
+        """Say on the reminder why it goes out without a QR code."""
+        self.ensure_one()
+        if self.epc_qr_error:
+            self._message_log(
+                body=_(
+                    "Sent without EPC QR code: %s Fix it in the settings "
+                    "(Credit & Dunning, bank account for reminders).",
+                    self.epc_qr_error,
+                )
+            )

@@ -1,8 +1,16 @@
+from decimal import Decimal
+
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..lib.credit_hold import HoldSettings
+from ..lib.epc_qr import epc_qr_payload
 from ..lib.risk_score import RiskScale, RiskThresholds, RiskWeights
+from ..lib.sepa_sdd import (
+    PAIN_008_001_02,
+    PAIN_008_001_08,
+    validate_creditor_identifier,
+)
 
 RISK_WEIGHT_FIELDS = {
     "days_late": "risk_weight_days_late",
@@ -86,6 +94,37 @@ class ResCompany(models.Model):
     risk_class_c_threshold = fields.Float(string="Class C From Score", default=50.0)
     risk_class_d_threshold = fields.Float(string="Class D From Score", default=75.0)
 
+    # Payments: EPC QR code on reminders, RF references, SEPA Direct Debit
+    dunning_bank_id = fields.Many2one(
+        "res.partner.bank",
+        string="Bank Account for Reminders",
+        check_company=True,
+        domain="[('partner_id', '=', partner_id)]",
+        help="The account printed on reminders and in their EPC QR code, and "
+        "credited by SEPA direct debits. Empty: the company's first bank account.",
+    )
+    dunning_rf_reference = fields.Boolean(
+        string="RF Creditor References",
+        help="Invoices of the sales journals get an ISO 11649 structured "
+        "creditor reference (RF...) as payment reference, and reminders of "
+        "several invoices one of their own in their EPC QR code.",
+    )
+    dunning_sdd_creditor_identifier = fields.Char(
+        string="SEPA Creditor Identifier",
+        help="The company's SEPA creditor identifier (AT-02), e.g. IT66ZZZ "
+        "followed by the tax code, as given by the bank.",
+    )
+    dunning_sdd_pain_version = fields.Selection(
+        [
+            (PAIN_008_001_02, "pain.008.001.02 (2009)"),
+            (PAIN_008_001_08, "pain.008.001.08 (2019)"),
+        ],
+        string="SEPA Direct Debit File Version",
+        default=PAIN_008_001_02,
+        required=True,
+        help="The pain.008 version your bank accepts.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
@@ -145,6 +184,82 @@ class ResCompany(models.Model):
                         error=error,
                     )
                 ) from error
+
+    @api.constrains("dunning_bank_id", "name")
+    def _check_dunning_bank(self):
+        """The chosen account must make a valid EPC QR code (EPC069-12)."""
+        for company in self.filtered("dunning_bank_id"):
+            try:
+                company._dunning_epc_check()
+            except ValueError as error:
+                raise ValidationError(
+                    _(
+                        "Bank account for reminders of %(company)s: %(error)s",
+                        company=company.name,
+                        error=error,
+                    )
+                ) from error
+
+    @api.constrains("dunning_sdd_creditor_identifier")
+    def _check_dunning_sdd_creditor_identifier(self):
+        for company in self.filtered("dunning_sdd_creditor_identifier"):
+            try:
+                validate_creditor_identifier(company.dunning_sdd_creditor_identifier)
+            except ValueError as error:
+                raise ValidationError(
+                    _(
+                        "SEPA direct debit settings of %(company)s: %(error)s",
+                        company=company.name,
+                        error=error,
+                    )
+                ) from error
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("dunning_rf_reference"):
+            self._dunning_set_rf_journals()
+        return res
+
+    def _dunning_set_rf_journals(self):
+        """Odoo's own RF references (journal communication standard
+        'European'): set on the sales journals of these companies."""
+        journals = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("company_id", "in", self.ids), ("type", "=", "sale")])
+        )
+        journals.filtered(lambda j: j.invoice_reference_model != "euro").write(
+            {"invoice_reference_model": "euro"}
+        )
+
+    def _dunning_bank(self):
+        """The bank account of reminders and direct debits."""
+        self.ensure_one()
+        return self.dunning_bank_id or self.partner_id.bank_ids[:1]
+
+    def _dunning_sdd_creditor_identifier(self):
+        """The SEPA creditor identifier; UserError when it is not set."""
+        self.ensure_one()
+        if not self.dunning_sdd_creditor_identifier:
+            raise UserError(
+                _(
+                    "%s has no SEPA creditor identifier: set it in the settings "
+                    "(Accounting, Reminder Payments).",
+                    self.name,
+                )
+            )
+        return validate_creditor_identifier(self.dunning_sdd_creditor_identifier)
+
+    def _dunning_epc_check(self):
+        """Raise ValueError when the name or the account cannot be in an
+        EPC QR code; checked with a 1 euro transfer."""
+        self.ensure_one()
+        bank = self._dunning_bank()
+        if not bank:
+            raise ValueError(_("The company has no bank account."))
+        epc_qr_payload(
+            self.name, bank.acc_number, Decimal("1.00"), bic=bank.bank_bic or None
+        )
 
     def _risk_weights(self):
         self.ensure_one()

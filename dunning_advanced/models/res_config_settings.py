@@ -51,6 +51,21 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.risk_broken_promises_full", readonly=False
     )
 
+    dunning_bank_id = fields.Many2one(
+        related="company_id.dunning_bank_id",
+        readonly=False,
+        domain="[('partner_id.ref_company_ids', 'in', [company_id])]",
+    )
+    dunning_rf_reference = fields.Boolean(
+        related="company_id.dunning_rf_reference", readonly=False
+    )
+    dunning_sdd_creditor_identifier = fields.Char(
+        related="company_id.dunning_sdd_creditor_identifier", readonly=False
+    )
+    dunning_sdd_pain_version = fields.Selection(
+        related="company_id.dunning_sdd_pain_version", readonly=False
+    )
+
     @api.model
     def get_values(self):
         res = super().get_values()

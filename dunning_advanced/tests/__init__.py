@@ -21,3 +21,5 @@ from . import (
 from . import test_dispute
 from . import test_payment_promise
 from . import test_instalment_plan
+from . import test_epc_qr_reminder
+from . import test_sdd_batch
