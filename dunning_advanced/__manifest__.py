@@ -36,6 +36,9 @@
         "wizards/dunning_document_approve_views.xml",
         "wizards/dunning_run_wizard_views.xml",
         "views/dunning_menus.xml",
+        "views/account_journal_views.xml",
+        "views/product_category_views.xml",
+        "views/dunning_prescription_event_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

@@ -14,3 +14,6 @@ from . import res_partner
 from . import sale_order
 from . import account_move
 from . import dunning_demo
+from . import dunning_prescription_event
+from . import account_journal
+from . import product_category

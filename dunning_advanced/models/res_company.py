@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib.credit_hold import HoldSettings
@@ -86,6 +86,26 @@ class ResCompany(models.Model):
     risk_class_c_threshold = fields.Float(string="Class C From Score", default=50.0)
     risk_class_d_threshold = fields.Float(string="Class D From Score", default=75.0)
 
+    # Prescription
+    prescription_horizon_days = fields.Integer(
+        string="Prescription Horizon (Days)",
+        default=90,
+        help="Invoices whose prescription ends within this many days are listed "
+        "as near prescription.",
+    )
+    prescription_lead_days = fields.Integer(
+        string="Prescription Alert (Days Before)",
+        default=120,
+        help="A to-do is planned for the responsible this many days before an "
+        "open invoice prescribes.",
+    )
+    prescription_user_id = fields.Many2one(
+        "res.users",
+        string="Prescription Responsible",
+        help="Gets the to-dos about invoices near prescription; the first credit "
+        "manager of the company when empty.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
@@ -145,6 +165,43 @@ class ResCompany(models.Model):
                         error=error,
                     )
                 ) from error
+
+    @api.constrains("prescription_horizon_days", "prescription_lead_days")
+    def _check_prescription_settings(self):
+        for company in self:
+            if (
+                company.prescription_horizon_days < 0
+                or company.prescription_lead_days < 0
+            ):
+                raise ValidationError(
+                    _(
+                        "Prescription settings of %s: the horizon and the alert "
+                        "days must be 0 or more.",
+                        company.name,
+                    )
+                )
+
+    def _prescription_responsible(self):
+        """Who is warned of invoices near prescription: the chosen user, or the
+        credit manager of the company with the smallest id (OdooBot aside)."""
+        self.ensure_one()
+        if self.prescription_user_id:
+            return self.prescription_user_id
+        group = self.env.ref("dunning_advanced.group_dunning_credit_manager")
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", group.id),
+                    ("company_ids", "in", self.id),
+                    ("id", "!=", SUPERUSER_ID),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
 
     def _risk_weights(self):
         self.ensure_one()
