@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..lib.prescription import ORDINARY, PERIODIC, UTILITY_CONSUMER
 
@@ -368,5 +368,13 @@ class DunningPrescriptionEvent(models.Model):
         self.env["mail.activity"].sudo().with_context(
             mail_activity_quick_update=True
         ).create(vals_list)
-        for date, group in moves.grouped("prescription_date").items():
-            group.write({"prescription_alert_date": date})
+        # A technical mark, not an accounting change: account.move.write() would
+        # re-synchronise every line of every invoice (one query per line).
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET prescription_alert_date = prescription_date "
+                "WHERE id = ANY(%s)",
+                moves.ids,
+            )
+        )
+        moves.invalidate_recordset(["prescription_alert_date"])
