@@ -1,3 +1,16 @@
+"""Prescription of customer invoices (art. 2934 ff. c.c.), the Odoo side of
+lib/prescription.py.
+
+Which term an invoice gets: each product line takes its product category's
+term; a line without one (or without product) takes the journal's term, and
+an empty journal term means ordinary (10 years). When the lines differ, the
+invoice takes the term that ends first: the creditor is warned of the earliest
+possible prescription, so nothing expires unnoticed. The 2-year utility term of
+Legge 205/2017 applies to individuals and to companies marked as
+micro-enterprises; other companies' utility bills are periodic supplies
+(5 years, art. 2948 n. 4 c.c.). The term runs from the first due date.
+"""
+
 import logging
 from datetime import timedelta
 

@@ -374,7 +374,8 @@ class TestPrescription(DunningTestCommon):
         self._pay(paid, 100, d("2026-03-01"))
         self.company.prescription_user_id = self.credit_manager
         Event = self.env["dunning.prescription.event"]
-        Event._cron_schedule_prescription_activities()
+        # Batches of one: two batches, then a second run finds nothing.
+        Event._cron_schedule_prescription_activities(batch_size=1)
         Event._cron_schedule_prescription_activities()
         todo = self.env.ref("mail.mail_activity_data_todo")
         activities = self.env["mail.activity"].search(
