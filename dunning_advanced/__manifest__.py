@@ -44,6 +44,9 @@
         "views/dunning_sdd_mandate_views.xml",
         "views/dunning_sdd_batch_views.xml",
         "views/res_config_settings_sepa_views.xml",
+        "views/account_journal_views.xml",
+        "views/product_category_views.xml",
+        "views/dunning_prescription_event_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

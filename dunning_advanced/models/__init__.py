@@ -20,3 +20,6 @@ from . import dunning_instalment_plan
 from . import dunning_sdd_mandate
 from . import dunning_sdd_batch
 from . import dunning_sdd_batch_line
+from . import dunning_prescription_event
+from . import account_journal
+from . import product_category

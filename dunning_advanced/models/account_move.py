@@ -1,5 +1,11 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..lib.prescription import prescription_date as lib_prescription_date
+from .dunning_prescription_event import PRESCRIPTION_TERMS, prescription_category
 
 DUNNING_USER = "dunning_advanced.group_dunning_user"
 
@@ -33,6 +39,50 @@ class AccountMove(models.Model):
         string="Open Disputes",
         groups=DUNNING_USER,
     )
+    # Prescription: see models/dunning_prescription_event.py
+    prescription_term = fields.Selection(
+        PRESCRIPTION_TERMS,
+        compute="_compute_prescription_date",
+        store=True,
+        help="The term that ends first among the invoice lines' product categories "
+        "(a line without one: the journal's, else ordinary).",
+    )
+    prescription_date = fields.Date(
+        compute="_compute_prescription_date",
+        store=True,
+        index="btree_not_null",
+        help="Last day to interrupt the prescription of this customer invoice, from "
+        "its (first) due date and the last interruption recorded.",
+    )
+    prescription_event_ids = fields.Many2many(
+        "dunning.prescription.event",
+        "dunning_prescription_event_move_rel",
+        "move_id",
+        "event_id",
+        string="Prescription Interruptions",
+        copy=False,
+    )
+    prescription_event_count = fields.Integer(
+        compute="_compute_prescription_event_count", string="Interruptions"
+    )
+    prescription_days_left = fields.Integer(
+        compute="_compute_prescription_days_left", string="Days Left"
+    )
+    prescription_near = fields.Boolean(
+        string="Near Prescription",
+        compute="_compute_prescription_days_left",
+        search="_search_prescription_near",
+    )
+    prescription_expired = fields.Boolean(
+        string="Prescribed",
+        compute="_compute_prescription_days_left",
+        search="_search_prescription_expired",
+    )
+    prescription_alert_date = fields.Date(
+        readonly=True,
+        copy=False,
+        help="The prescription date a to-do was planned for.",
+    )
 
     @api.depends("dunning_line_ids.state", "dunning_line_ids.level_rank")
     def _compute_dunning_level(self):
@@ -52,6 +102,135 @@ class AccountMove(models.Model):
         for move in self:
             move.dunning_dispute_open_count = counts.get(move.id, 0)
 
+    @api.depends(
+        "move_type",
+        "state",
+        "invoice_date_due",
+        "line_ids.date_maturity",
+        "journal_id.prescription_term",
+        "invoice_line_ids.product_id.categ_id.prescription_term",
+        "commercial_partner_id.is_company",
+        "commercial_partner_id.dunning_micro_enterprise",
+        "prescription_event_ids.date",
+    )
+    def _compute_prescription_date(self):
+        for move in self:
+            if move.move_type != "out_invoice" or move.state != "posted":
+                move.prescription_term = move.prescription_date = False
+                continue
+            start = move._prescription_start_date()
+            partner = move.commercial_partner_id
+            short_utility = not partner.is_company or partner.dunning_micro_enterprise
+            interruptions = [
+                day
+                for day in move.prescription_event_ids.mapped("date")
+                if day >= start
+            ]
+            found = []
+            for term in move._prescription_terms():
+                category, sector = prescription_category(term, short_utility)
+                when = lib_prescription_date(
+                    start, category, interruptions, sector=sector
+                )
+                found.append((when, term))
+            move.prescription_date, move.prescription_term = min(found)
+
+    @api.depends("prescription_event_ids")
+    def _compute_prescription_event_count(self):
+        for move in self:
+            move.prescription_event_count = len(move.prescription_event_ids)
+
+    @api.depends("prescription_date", "company_id.prescription_horizon_days")
+    def _compute_prescription_days_left(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            when = move.prescription_date
+            left = (when - today).days if when else 0
+            horizon = move.company_id.prescription_horizon_days
+            move.prescription_days_left = left
+            move.prescription_expired = bool(when) and left < 0
+            move.prescription_near = bool(when) and 0 <= left <= horizon
+
+    def _search_prescription_near(self, operator, value):
+        """Within each company's horizon, from today on (prescribed ones aside)."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        today = fields.Date.context_today(self)
+        near = ["|"] * (len(self.env.companies) - 1)
+        for company in self.env.companies:
+            limit = today + timedelta(days=company.prescription_horizon_days)
+            near += [
+                "&",
+                ("company_id", "=", company.id),
+                ("prescription_date", "<=", limit),
+            ]
+        domain = ["&", ("prescription_date", ">=", today), *near]
+        if (operator == "=") != value:
+            return ["|", ("prescription_date", "=", False), "!", *domain]
+        return domain
+
+    def _search_prescription_expired(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        today = fields.Date.context_today(self)
+        if (operator == "=") == value:
+            return [("prescription_date", "<", today)]
+        return [
+            "|",
+            ("prescription_date", "=", False),
+            ("prescription_date", ">=", today),
+        ]
+
+    def _prescription_start_date(self):
+        """Art. 2935 c.c.: the day the credit can be claimed; with installments,
+        the first due date, so that nothing prescribes unnoticed."""
+        self.ensure_one()
+        dates = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term" and line.date_maturity
+        ).mapped("date_maturity")
+        return min(
+            dates, default=self.invoice_date_due or self.invoice_date or self.date
+        )
+
+    def _prescription_terms(self):
+        """Terms of the invoice lines: the product category's, else the journal's,
+        else ordinary. The invoice takes the one that ends first."""
+        self.ensure_one()
+        default = self.journal_id.prescription_term or "ordinary"
+        lines = self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        return {
+            line.product_id.categ_id.prescription_term or default for line in lines
+        } or {default}
+
+    @api.model
+    def _prescription_alert_ids(self, company, today, limit=None):
+        """Open invoices of ``company`` prescribing within its lead days and not
+        announced yet for that date, the most urgent first."""
+        self.flush_model(
+            ["company_id", "move_type", "state", "payment_state", "prescription_date"]
+        )
+        self.flush_model(["prescription_alert_date"])
+        query = SQL(
+            """
+            SELECT id FROM account_move
+             WHERE company_id = %(company_id)s
+               AND move_type = 'out_invoice'
+               AND state = 'posted'
+               AND payment_state IN ('not_paid', 'partial')
+               AND prescription_date BETWEEN %(today)s AND %(until)s
+               AND prescription_alert_date IS DISTINCT FROM prescription_date
+          ORDER BY prescription_date, id
+            """,
+            company_id=company.id,
+            today=today,
+            until=today + timedelta(days=company.prescription_lead_days),
+        )
+        if limit:
+            query = SQL("%s LIMIT %s", query, limit)
+        return [row[0] for row in self.env.execute_query(query)]
+
     def write(self, vals):
         # _post() and every other route to a posted move write the state; Odoo
         # refuses to create a move already posted. Customer invoices only:
@@ -62,6 +241,12 @@ class AccountMove(models.Model):
             ):
                 move.partner_id._credit_check_document(move)
         return super().write(vals)
+
+    def action_view_prescription_events(self):
+        self.ensure_one()
+        return self.env["dunning.prescription.event"]._action_open(
+            self.commercial_partner_id, self
+        )
 
     def action_view_dunning_history(self):
         self.ensure_one()

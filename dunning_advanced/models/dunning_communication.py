@@ -140,6 +140,20 @@ class DunningCommunication(models.Model):
         string="No EPC QR Code Because", compute="_compute_epc_qr"
     )
 
+    is_written_demand = fields.Boolean(
+        compute="_compute_is_written_demand",
+        help="A formal notice or legal-stage letter: once its receipt is proven, "
+        "it interrupts the prescription of its invoices (art. 2943 c.c.).",
+    )
+
+    @api.depends("level_id.is_formal_notice", "level_id.legal_stage")
+    def _compute_is_written_demand(self):
+        for communication in self:
+            level = communication.level_id
+            communication.is_written_demand = (
+                level.is_formal_notice or level.legal_stage
+            )
+
     @api.depends("partner_id.commercial_partner_id.is_company")
     def _compute_is_b2b(self):
         for communication in self:
@@ -223,6 +237,28 @@ class DunningCommunication(models.Model):
             "url": f"/dunning/letters/{ids}",
             "target": "self",
         }
+
+    def action_record_receipt(self):
+        """Record the proven receipt of this formal notice (PEC delivery receipt,
+        signed return receipt): only then it interrupts the prescription of its
+        invoices (art. 2943 c. 4 c.c.)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_advanced.dunning_prescription_event_action"
+        )
+        action.update(
+            views=[(False, "form")],
+            view_mode="form",
+            target="new",
+            context={
+                "default_partner_id": self.partner_id.commercial_partner_id.id,
+                "default_move_ids": self.line_ids.filtered("include").move_id.ids,
+                "default_kind": "formal_notice",
+                "default_communication_id": self.id,
+                "default_company_id": self.company_id.id,
+            },
+        )
+        return action
 
     def action_open_invoices(self):
         self.ensure_one()

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.credit_hold import HoldSettings
@@ -123,6 +123,26 @@ class ResCompany(models.Model):
         default=PAIN_008_001_02,
         required=True,
         help="The pain.008 version your bank accepts.",
+    )
+
+    # Prescription
+    prescription_horizon_days = fields.Integer(
+        string="Prescription Horizon (Days)",
+        default=90,
+        help="Invoices whose prescription ends within this many days are listed "
+        "as near prescription.",
+    )
+    prescription_lead_days = fields.Integer(
+        string="Prescription Alert (Days Before)",
+        default=120,
+        help="A to-do is planned for the responsible this many days before an "
+        "open invoice prescribes.",
+    )
+    prescription_user_id = fields.Many2one(
+        "res.users",
+        string="Prescription Responsible",
+        help="Gets the to-dos about invoices near prescription; the first credit "
+        "manager of the company when empty.",
     )
 
     @api.model_create_multi
@@ -259,6 +279,43 @@ class ResCompany(models.Model):
             raise ValueError(_("The company has no bank account."))
         epc_qr_payload(
             self.name, bank.acc_number, Decimal("1.00"), bic=bank.bank_bic or None
+        )
+
+    @api.constrains("prescription_horizon_days", "prescription_lead_days")
+    def _check_prescription_settings(self):
+        for company in self:
+            if (
+                company.prescription_horizon_days < 0
+                or company.prescription_lead_days < 0
+            ):
+                raise ValidationError(
+                    _(
+                        "Prescription settings of %s: the horizon and the alert "
+                        "days must be 0 or more.",
+                        company.name,
+                    )
+                )
+
+    def _prescription_responsible(self):
+        """Who is warned of invoices near prescription: the chosen user, or the
+        credit manager of the company with the smallest id (OdooBot aside)."""
+        self.ensure_one()
+        if self.prescription_user_id:
+            return self.prescription_user_id
+        group = self.env.ref("dunning_advanced.group_dunning_credit_manager")
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", group.id),
+                    ("company_ids", "in", self.id),
+                    ("id", "!=", SUPERUSER_ID),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
         )
 
     def _risk_weights(self):

@@ -50,6 +50,15 @@ class ResConfigSettings(models.TransientModel):
     risk_broken_promises_full = fields.Integer(
         related="company_id.risk_broken_promises_full", readonly=False
     )
+    prescription_horizon_days = fields.Integer(
+        related="company_id.prescription_horizon_days", readonly=False
+    )
+    prescription_lead_days = fields.Integer(
+        related="company_id.prescription_lead_days", readonly=False
+    )
+    prescription_user_id = fields.Many2one(
+        related="company_id.prescription_user_id", readonly=False
+    )
 
     dunning_bank_id = fields.Many2one(
         related="company_id.dunning_bank_id",

@@ -132,6 +132,12 @@ class ResPartner(models.Model):
     dunning_communication_ids = fields.One2many(
         "dunning.communication", "partner_id", string="Reminders"
     )
+    dunning_micro_enterprise = fields.Boolean(
+        string="Micro-Enterprise",
+        help="Fewer than 10 people and up to 2 million EUR of turnover or balance "
+        "sheet (Recommendation 2003/361/EC): like consumers and professionals, its "
+        "electricity, gas and water bills prescribe in 2 years (Legge 205/2017).",
+    )
     dunning_communication_count = fields.Integer(
         compute="_compute_dunning_communication_count", string="Reminders Sent"
     )
@@ -597,3 +603,7 @@ class ResPartner(models.Model):
             }
         )
         return action
+
+    def action_view_prescription_events(self):
+        self.ensure_one()
+        return self.env["dunning.prescription.event"]._action_open(self)

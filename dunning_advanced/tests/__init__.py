@@ -23,3 +23,4 @@ from . import test_payment_promise
 from . import test_instalment_plan
 from . import test_epc_qr_reminder
 from . import test_sdd_batch
+from . import test_prescription
