@@ -36,6 +36,9 @@
         "wizards/dunning_document_approve_views.xml",
         "wizards/dunning_run_wizard_views.xml",
         "views/dunning_menus.xml",
+        "data/dunning_interest_product_data.xml",
+        "views/dunning_interest_rate_views.xml",
+        "wizards/account_move_interest_invoice_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",
