@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -300,6 +301,69 @@ class TestLateInterestInvoice(DunningTestCommon):
         self.assertEqual(self._csv_rows(interest_invoice)[-1][2:], [
             "reminder fee", "", "", "", "", "", "", "15.00", "USD"
         ])  # fmt: skip
+
+    def _reminder(self, invoice, date, **level_vals):
+        """A draft reminder of ``invoice`` at a level that adds interest."""
+        policy = self.env["dunning.policy"].create(
+            {"name": "With interest", "company_id": self.company.id}
+        )
+        level = self.env["dunning.level"].create(
+            {
+                "name": "Formal notice",
+                "policy_id": policy.id,
+                "send_email": False,
+                "send_letter": True,
+                "add_interest": True,
+                **level_vals,
+            }
+        )
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        return self.env["dunning.communication"].create(
+            {
+                "partner_id": invoice.partner_id.id,
+                "company_id": self.company.id,
+                "level_id": level.id,
+                "currency_id": invoice.currency_id.id,
+                "date": date,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "move_line_id": receivable.id,
+                            "level_id": level.id,
+                            "level_rank": 1,
+                            "date_maturity": receivable.date_maturity,
+                            "amount_original": invoice.amount_total,
+                            "amount_residual": invoice.amount_residual,
+                        }
+                    )
+                ],
+            }
+        )
+
+    def test_reminder_does_not_claim_again_what_was_invoiced(self):
+        invoice = self._invoice(self.customer, 10000, d("2023-04-15"), d("2023-05-15"))
+        reminder = self._reminder(invoice, d("2024-02-10"))
+        reminder._compute_interest()
+        # Nothing invoiced yet: 877.67 (see the three half-years) and 32.00 USD
+        self.assertEqual(
+            (reminder.interest_amount, reminder.compensation_amount), (877.67, 32.0)
+        )
+        self._run(invoice, d("2023-12-31"))
+        reminder._compute_interest()
+        # Invoiced up to 2023-12-31 with the compensation: only 2024-01-01..02-10,
+        # 41 days at 12.50 % = 140.41, and no second 40 EUR
+        self.assertEqual(
+            (reminder.interest_amount, reminder.compensation_amount), (140.41, 0.0)
+        )
+        late = self._reminder(invoice, d("2026-08-31"))
+        late._compute_interest()
+        self.assertEqual(
+            late.interest_note,
+            "No statutory rate for 2026-07-01 – 2026-08-31: add the second half-year "
+            "2026 rate in Configuration.",
+        )
 
     # ------------------------------------------------------------------
     # Errors and access
