@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import DunningTestCommon, d
 
@@ -30,12 +30,18 @@ class TestLateInterestInvoice(DunningTestCommon):
         cls.consumer = cls._create_customer("Mario Rossi", is_company=False)
 
     def _wizard(self, records, date_to, user=None, **vals):
+        """The wizard as opened from the list of ``records`` and filled in."""
         env = self.env(user=user) if user else self.env
-        return (
-            env["account.move.interest.invoice"]
-            .with_context(active_model=records._name, active_ids=records.ids)
-            .create({"date_to": date_to, "invoice_date": date_to, **vals})
+        wizard = Form(
+            env["account.move.interest.invoice"].with_context(
+                active_model=records._name, active_ids=records.ids
+            )
         )
+        wizard.date_to = date_to
+        wizard.invoice_date = date_to
+        for name, value in vals.items():
+            setattr(wizard, name, value)
+        return wizard.save()
 
     def _run(self, records, date_to, user=None, **vals):
         action = self._wizard(
@@ -126,6 +132,21 @@ class TestLateInterestInvoice(DunningTestCommon):
             [(9, D("10000.00")), (20, D("6000.00"))],
         )
         self.assertEqual(result.interest, D("71.92"))
+
+    def test_each_installment_bears_interest_from_its_own_due_date(self):
+        invoice = self._invoice(self.customer, 10000, d("2024-01-01"), post=False)
+        invoice.invoice_payment_term_id = self.pay_terms_b  # 30 % now, 70 % later
+        invoice.action_post()
+        # 30 % = 3,000 due 2024-01-01; 70 % = 7,000 due 2024-02-29 (end of the
+        # following month): no late day yet on 2024-02-29.
+        (result,) = self._wizard(invoice, d("2024-02-29"))._compute_interests(invoice)
+        # 2024-01-02..02-29: 30 + 29 = 59 days on 3,000 at 12.50 %:
+        # 3,000 * 12.50 / 100 * 59 / 365 = 60.6164... -> 60.62
+        self.assertEqual(
+            [(due, line.days, line.principal) for due, line in result.lines],
+            [(d("2024-01-01"), 59, D("3000.00"))],
+        )
+        self.assertEqual(result.interest, D("60.62"))
 
     # ------------------------------------------------------------------
     # Invoicing

@@ -187,7 +187,15 @@ class AccountMoveInterestInvoice(models.TransientModel):
             ("state", "=", "posted"),
             ("dunning_excluded", "=", False),
             ("payment_state", "!=", "reversed"),
-            ("invoice_date_due", "<", self.date_to),
+            # Some installment due before date_to (invoice_date_due is the last).
+            (
+                "line_ids",
+                "any",
+                [
+                    ("display_type", "=", "payment_term"),
+                    ("date_maturity", "<", self.date_to),
+                ],
+            ),
         ]
         if self.move_ids:
             domain.append(("id", "in", self.move_ids.ids))
