@@ -219,12 +219,15 @@ class TestLateInterestInvoice(DunningTestCommon):
         self.assertEqual(invoice.dunning_interest_invoiced_to, d("2024-02-10"))
         self.assertTrue(invoice.dunning_compensation_invoiced)
 
+    @freeze_time("2025-02-01")
     def test_one_invoice_per_currency_interest_in_the_invoice_currency(self):
-        eur_invoice = self._invoice(
-            self.customer, 5000, d("2024-08-31"), d("2024-09-30"), currency=self.eur
-        )
+        # The least late first: once an invoice is 60 days late, the customer is
+        # on credit hold and no further invoice can be posted.
         usd_invoice = self._invoice(
             self.customer, 1000, d("2024-12-01"), d("2024-12-31")
+        )
+        eur_invoice = self._invoice(
+            self.customer, 5000, d("2024-08-31"), d("2024-09-30"), currency=self.eur
         )
         invoices = self._run(eur_invoice | usd_invoice, d("2025-01-31"))
         by_currency = {inv.currency_id: inv for inv in invoices}
@@ -390,6 +393,7 @@ class TestLateInterestInvoice(DunningTestCommon):
     # Errors and access
     # ------------------------------------------------------------------
 
+    @freeze_time("2027-02-01")
     def test_missing_rate_names_the_half_year_or_year_to_add(self):
         b2b = self._invoice(self.customer, 1000, d("2026-05-01"), d("2026-05-31"))
         # The shipped B2B table ends with the first half-year 2026.
@@ -403,6 +407,11 @@ class TestLateInterestInvoice(DunningTestCommon):
         b2c = self._invoice(self.consumer, 1000, d("2026-11-30"), d("2026-12-15"))
         with self.assertRaisesRegex(UserError, "add the 2027 rate in Configuration"):
             self._run(b2c, d("2027-01-31"))
+
+    def test_no_interest_for_days_to_come(self):
+        invoice = self._invoice(self.customer, 10000, d("2023-04-15"), d("2023-05-15"))
+        with self.assertRaisesRegex(UserError, "up to today, not 03/02/2024"):
+            self._run(invoice, d("2024-03-02"))  # today is 2024-03-01
 
     def test_salesperson_cannot_invoice_interest_dunning_user_can(self):
         invoice = self._invoice(self.customer, 10000, d("2023-04-15"), d("2023-05-15"))

@@ -80,7 +80,10 @@ class AccountMoveInterestInvoice(models.TransientModel):
         required=True,
         check_company=True,
         domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
-        default=lambda self: self._default_journal(),
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="Choose a separate sales journal to number interest invoices apart.",
     )
     include_fees = fields.Boolean(
@@ -101,19 +104,26 @@ class AccountMoveInterestInvoice(models.TransientModel):
         ids = self.env.context.get("active_ids") or []
         if model == "account.move" and "move_ids" in fields_list:
             values["move_ids"] = [Command.set(ids)]
+            companies = self.env["account.move"].browse(ids).company_id
+            if len(companies) == 1 and "company_id" in fields_list:
+                values["company_id"] = companies.id
         elif model == "res.partner" and "partner_ids" in fields_list:
             values["partner_ids"] = [Command.set(ids)]
         return values
 
-    @api.model
-    def _default_journal(self):
-        return self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.env.company),
-                ("type", "=", "sale"),
-            ],
-            limit=1,
-        )
+    @api.depends("company_id")
+    def _compute_journal_id(self):
+        for wizard in self:
+            if wizard.journal_id.company_id != wizard.company_id:
+                wizard.journal_id = self.env["account.journal"].search(
+                    [
+                        *self.env["account.journal"]._check_company_domain(
+                            wizard.company_id
+                        ),
+                        ("type", "=", "sale"),
+                    ],
+                    limit=1,
+                )
 
     # ------------------------------------------------------------------
     # Action
@@ -124,6 +134,14 @@ class AccountMoveInterestInvoice(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("dunning_advanced.group_dunning_user"):
             raise AccessError(_("Only Dunning Users can invoice late interest."))
+        if self.date_to > fields.Date.context_today(self):
+            raise UserError(
+                _(
+                    "Interest is charged for days gone by: choose a date up to today, "
+                    "not %s.",
+                    format_date(self.env, self.date_to),
+                )
+            )
         results = self._compute_interests(self._source_moves())
         fees = self._deferred_fees(
             self.move_ids.commercial_partner_id | self.partner_ids.commercial_partner_id
