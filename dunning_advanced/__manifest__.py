@@ -47,6 +47,9 @@
         "views/account_journal_views.xml",
         "views/product_category_views.xml",
         "views/dunning_prescription_event_views.xml",
+        "data/dunning_interest_product_data.xml",
+        "views/dunning_interest_rate_views.xml",
+        "wizards/account_move_interest_invoice_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

@@ -23,3 +23,4 @@ from . import dunning_sdd_batch_line
 from . import dunning_prescription_event
 from . import account_journal
 from . import product_category
+from . import account_move_line

@@ -83,6 +83,26 @@ class AccountMove(models.Model):
         copy=False,
         help="The prescription date a to-do was planned for.",
     )
+    dunning_interest_line_ids = fields.One2many(
+        "account.move.line",
+        "dunning_interest_origin_id",
+        string="Late Interest Charged",
+        readonly=True,
+    )
+    dunning_interest_invoiced_to = fields.Date(
+        string="Interest Invoiced Up To",
+        compute="_compute_dunning_interest_invoiced",
+        store=True,
+        help="Last day whose late-payment interest is on an interest invoice (draft "
+        "or posted); the next interest invoice starts the day after.",
+    )
+    dunning_compensation_invoiced = fields.Boolean(
+        string="Compensation Invoiced",
+        compute="_compute_dunning_interest_invoiced",
+        store=True,
+        help="The 40 EUR compensation of art. 6 D.Lgs. 231/2002 is on an interest "
+        "invoice: it is owed once per invoice.",
+    )
 
     @api.depends("dunning_line_ids.state", "dunning_line_ids.level_rank")
     def _compute_dunning_level(self):
@@ -230,6 +250,26 @@ class AccountMove(models.Model):
         if limit:
             query = SQL("%s LIMIT %s", query, limit)
         return [row[0] for row in self.env.execute_query(query)]
+
+    @api.depends(
+        "dunning_interest_line_ids.parent_state",
+        "dunning_interest_line_ids.dunning_interest_type",
+        "dunning_interest_line_ids.dunning_interest_date_to",
+    )
+    def _compute_dunning_interest_invoiced(self):
+        for move in self:
+            charged = move.dunning_interest_line_ids.filtered(
+                lambda line: line.parent_state != "cancel"
+            )
+            interest = charged.filtered(
+                lambda line: line.dunning_interest_type == "interest"
+            )
+            move.dunning_interest_invoiced_to = max(
+                interest.mapped("dunning_interest_date_to"), default=False
+            )
+            move.dunning_compensation_invoiced = any(
+                line.dunning_interest_type == "compensation" for line in charged
+            )
 
     def write(self, vals):
         # _post() and every other route to a posted move write the state; Odoo

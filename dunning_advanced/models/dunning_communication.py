@@ -12,7 +12,13 @@ from odoo.tools.pdf import merge_pdf
 
 from ..lib.dunning_levels import fee_amount
 from ..lib.epc_qr import epc_qr_payload, epc_qr_png
-from ..lib.late_interest import KIND_B2B, KIND_LEGAL, compensation_b2b, compute_interest
+from ..lib.late_interest import (
+    CADENCE_BY_KIND,
+    KIND_B2B,
+    KIND_LEGAL,
+    compensation_b2b,
+    compute_interest,
+)
 from ..lib.rf_reference import (
     format_rf_reference,
     is_rf_reference,
@@ -387,7 +393,8 @@ class DunningCommunication(models.Model):
     def _compute_interest(self):
         """Statutory interest to the reminder's date on each line, when the level
         adds interest: D.Lgs. 231/2002 for businesses (and 40 EUR per invoice),
-        the legal rate of art. 1284 c.c. for consumers."""
+        the legal rate of art. 1284 c.c. for consumers. Days and compensation
+        already on an interest invoice are not claimed again."""
         Rate = self.env["dunning.interest.rate"]
         tables = {kind: Rate._rate_table(kind) for kind in (KIND_B2B, KIND_LEGAL)}
         eur = self.env.ref("base.EUR")
@@ -396,9 +403,16 @@ class DunningCommunication(models.Model):
             compensated = set()
             for line in communication.line_ids:
                 principal = _decimal(line.amount_residual)
+                line.compensation_amount = 0.0  # recomputed below when owed
+                invoiced_to = line.move_id.dunning_interest_invoiced_to
+                start = max(line.date_maturity, invoiced_to or line.date_maturity)
                 try:
                     result = compute_interest(
-                        principal, line.date_maturity, communication.date, tables[kind]
+                        principal,
+                        start,
+                        communication.date,
+                        tables[kind],
+                        cadence=CADENCE_BY_KIND[kind],
                     )
                 except ValueError as error:
                     communication.interest_note = str(error)
@@ -406,7 +420,12 @@ class DunningCommunication(models.Model):
                     continue
                 line.interest_amount = float(result.total)
                 late = communication.date > line.date_maturity
-                if communication.is_b2b and late and line.move_id not in compensated:
+                if (
+                    communication.is_b2b
+                    and late
+                    and line.move_id not in compensated
+                    and not line.move_id.dunning_compensation_invoiced
+                ):
                     compensated.add(line.move_id)
                     line.compensation_amount = eur._convert(
                         float(compensation_b2b()),

@@ -1,9 +1,14 @@
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
-from ..lib.late_interest import KIND_B2B, KIND_LEGAL
+from ..lib.late_interest import (
+    CADENCE_BY_KIND,
+    KIND_B2B,
+    KIND_LEGAL,
+    compute_interest_with_payments,
+)
 
 RATE_KINDS = [
     (KIND_B2B, "Late payment B2B (ECB rate + 8 points, D.Lgs. 231/2002)"),
@@ -40,7 +45,14 @@ class DunningInterestRate(models.Model):
                     _("The rate period ends before it starts (%s).", rate.display_name)
                 )
             if rate.rate < 0:
-                raise ValidationError(_("A statutory rate cannot be negative."))
+                raise ValidationError(
+                    _(
+                        "The rate of %(period)s is negative (%(rate)s %%): enter the "
+                        "annual rate in percent, 0 or more (e.g. 10.15).",
+                        period=f"{rate.date_from} – {rate.date_to}",
+                        rate=rate.rate,
+                    )
+                )
             overlap = self.search(
                 [
                     ("kind", "=", rate.kind),
@@ -66,3 +78,31 @@ class DunningInterestRate(models.Model):
         return [
             (rate.date_from, rate.date_to, Decimal(str(rate.rate))) for rate in rates
         ]
+
+    @api.model
+    def _late_interest(
+        self, kind, principal, due_date, to_date, payments=(), label="", table=None
+    ):
+        """Interest of ``kind`` on ``principal`` from the day after ``due_date``
+        to ``to_date``, less the ``payments`` (date, amount) as they come in.
+
+        A day without a rate is a UserError naming the half-year (B2B) or year
+        (legal rate) to add, prefixed with ``label`` (the invoice): never a
+        silent zero. ``table``: the rates of ``kind`` when the caller already
+        read them (:meth:`_rate_table`), to read them once for many invoices.
+        """
+        try:
+            return compute_interest_with_payments(
+                principal,
+                due_date,
+                to_date,
+                payments,
+                self._rate_table(kind) if table is None else table,
+                cadence=CADENCE_BY_KIND[kind],
+            )
+        except ValueError as error:
+            if not label:
+                raise UserError(str(error)) from error
+            raise UserError(
+                _("%(label)s: %(error)s", label=label, error=str(error))
+            ) from error

@@ -24,3 +24,4 @@ from . import test_instalment_plan
 from . import test_epc_qr_reminder
 from . import test_sdd_batch
 from . import test_prescription
+from . import test_late_interest_invoice
