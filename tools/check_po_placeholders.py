@@ -36,7 +36,11 @@ def problems(entry):
     src_tags, dst_tags = TAG.findall(src), TAG.findall(dst)
     if src_tags != dst_tags:
         diff = next(
-            (f"{a!r} != {b!r}" for a, b in zip(src_tags, dst_tags) if a != b),
+            (
+                f"{a!r} != {b!r}"
+                for a, b in zip(src_tags, dst_tags, strict=False)
+                if a != b
+            ),
             f"{len(src_tags)} tags != {len(dst_tags)} tags",
         )
         found.append(f"markup differs: {diff}")
@@ -57,8 +61,10 @@ def main(paths):
             elif errors:
                 failed += 1
                 print(f"{path}: {entry.msgid[:70]!r}: {'; '.join(errors)}")
-    print(f"{total} entries, {failed} with broken placeholders, "
-          f"{untranslated} untranslated")
+    print(
+        f"{total} entries, {failed} with broken placeholders, "
+        f"{untranslated} untranslated"
+    )
     return 1 if failed or untranslated else 0
 
 
