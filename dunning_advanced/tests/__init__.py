@@ -17,4 +17,5 @@ from . import (
     test_lib_webhook_signature,
     test_risk_score,
     test_security,
+    test_translation_it,
 )
