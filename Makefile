@@ -20,13 +20,14 @@ ODOO_BIN := $(ODOO_SRC)/odoo-bin
 ADDONS_PATH := $(ODOO_SRC)/addons,$(CURDIR)
 ODOO := $(VPY) $(ODOO_BIN) --addons-path=$(ADDONS_PATH)
 
-.PHONY: help demo run test lint postgres odoo-src venv bench clean
+.PHONY: help demo run test lint postgres odoo-src venv bench clean i18n
 
 help:
 	@echo "make demo   Odoo with the addon and its demo data on http://localhost:$(HTTP_PORT) (admin/admin)"
 	@echo "make test   a fresh database, the addon's tests; ends with 'N passed, N failed'"
 	@echo "make lint   ruff and pylint-odoo"
 	@echo "make bench  benchmarks (see bench/README.md)"
+	@echo "make i18n   re-export the terms and merge them into dunning_advanced/i18n/*.po"
 
 odoo-src:
 	@if [ ! -x "$(ODOO_BIN)" ]; then \
@@ -80,6 +81,11 @@ lint: venv $(VENV)/.lint
 
 bench: venv postgres
 	$(MAKE) -C bench all PY=$(CURDIR)/$(VPY) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
+
+# Re-export the addon's terms (scratch database I18N_DB) and merge them into
+# the .po files; see tools/update_translations.sh.
+i18n: venv postgres
+	VENV=$(VENV) ODOO_SRC=$(ODOO_SRC) bash tools/update_translations.sh
 
 clean:
 	rm -rf $(VENV) test.log

@@ -24,3 +24,4 @@ from . import dunning_prescription_event
 from . import account_journal
 from . import product_category
 from . import account_move_line
+from . import ir_module_module

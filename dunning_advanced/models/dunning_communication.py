@@ -698,11 +698,14 @@ class DunningCommunication(models.Model):
         reference = record.name
         instructions = []
         if bank:
-            instructions.append(_("IBAN: %s", bank.acc_number))
+            instructions.append(record.env._("IBAN: %s", bank.acc_number))
             if bank.bank_bic:
-                instructions.append(_("BIC: %s", bank.bank_bic))
+                instructions.append(record.env._("BIC: %s", bank.bank_bic))
         instructions.append(
-            _("Please quote: %s", ", ".join(lines.move_id.mapped("name")) or reference)
+            record.env._(
+                "Please quote: %s",
+                ", ".join(lines.move_id.mapped("name")) or reference,
+            )
         )
         return lr.Letter(
             company=lr.LetterCompany(
@@ -748,7 +751,7 @@ class DunningCommunication(models.Model):
             payment_instructions=instructions,
             qr_codes=record._letter_qr_codes(),
             signature_name=company.name,
-            signature_title=_("Credit Management"),
+            signature_title=record.env._("Credit Management"),
             is_formal_notice=level.is_formal_notice,
         )
 

@@ -146,3 +146,48 @@ class DunningPolicy(models.Model):
                 or default
             )
         return result
+
+    @api.model
+    def _translate_standard_copies(self, langs, overwrite=False):
+        """Give the companies' copies of the standard policy the translations
+        just loaded on the standard policy and its levels.
+
+        A copy made before a language was installed holds only the English texts,
+        so an Italian customer would get English level names and letter texts.
+        Only texts the company left as shipped (same English text as the standard)
+        are translated: a company's own wording is never replaced.
+        """
+        standard = self.env.ref(
+            "dunning_advanced.dunning_policy_standard", raise_if_not_found=False
+        )
+        langs = [lang for lang in langs if lang != "en_US"]
+        if not standard or not langs:
+            return
+        standard = standard.sudo().with_context(active_test=False, lang="en_US")
+        copies = (
+            self.sudo()
+            .with_context(active_test=False, lang="en_US")
+            .search([("id", "!=", standard.id)])
+        )
+        levels_by_name = {level.name: level for level in standard.level_ids}
+        pairs = [(standard, policy) for policy in copies] + [
+            (levels_by_name[level.name], level)
+            for level in copies.level_ids
+            if level.name in levels_by_name
+        ]
+        for source, copy in pairs:
+            fields_ = [
+                name for name, field in source._fields.items() if field.translate
+            ]
+            for lang in langs:
+                translations = {}
+                for fname in fields_:
+                    english = source[fname]
+                    if not english or copy[fname] != english:
+                        continue  # the company wrote its own text
+                    translated = source.with_context(lang=lang)[fname]
+                    current = copy.with_context(lang=lang)[fname]
+                    if translated != current and (overwrite or current == english):
+                        translations[fname] = translated
+                for fname, value in translations.items():
+                    copy.update_field_translations(fname, {lang: value})

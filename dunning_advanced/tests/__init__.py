@@ -17,6 +17,7 @@ from . import (
     test_lib_webhook_signature,
     test_risk_score,
     test_security,
+    test_translation_it,
 )
 from . import test_dispute
 from . import test_payment_promise
