@@ -36,6 +36,9 @@
         "wizards/dunning_document_approve_views.xml",
         "wizards/dunning_run_wizard_views.xml",
         "views/dunning_menus.xml",
+        "data/dunning_collection_data.xml",
+        "views/dunning_collection_case_views.xml",
+        "wizards/dunning_collection_case_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

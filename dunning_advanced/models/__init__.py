@@ -14,3 +14,8 @@ from . import res_partner
 from . import sale_order
 from . import account_move
 from . import dunning_demo
+from . import dunning_collection_stage
+from . import dunning_collection_stage_log
+from . import dunning_collection_handoff
+from . import dunning_collection_case
+from . import dunning_collection_case_line
