@@ -176,6 +176,13 @@ class DunningCollectionCase(models.Model):
     def _read_group_stage_ids(self, stages, domain):
         return stages.search([("company_id", "in", [False, *self.env.companies.ids])])
 
+    @api.depends_context("dunning_collection_date")
+    @api.depends(
+        "line_ids.amount_residual_company",
+        "line_ids.amount_opening_company",
+        "line_ids.interest_amount",
+        "line_ids.compensation_amount",
+    )
     def _compute_amounts(self):
         today = self._today()
         fees = self._fees_by_case()
@@ -204,6 +211,7 @@ class DunningCollectionCase(models.Model):
                 residual + interest + compensation + fee
             )
 
+    @api.depends("line_ids.move_line_id")
     def _compute_communication_ids(self):
         lines = self.env["dunning.communication.line"].search(
             [

@@ -29,7 +29,9 @@ class DunningCollectionCaseLine(models.Model):
         related="move_line_id.move_id", store=True, string="Invoice", index=True
     )
     currency_id = fields.Many2one(related="move_line_id.currency_id")
-    company_currency_id = fields.Many2one(related="case_id.company_id.currency_id")
+    company_currency_id = fields.Many2one(
+        related="case_id.company_id.currency_id", string="Company Currency"
+    )
     date_maturity = fields.Date(related="move_line_id.date_maturity", string="Due")
     amount_original = fields.Monetary(string="Invoice Amount")
     amount_opening = fields.Monetary(

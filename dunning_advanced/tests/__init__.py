@@ -17,3 +17,4 @@ from . import (
     test_security,
 )
 from . import test_collection_case
+from . import test_collection_webhook
