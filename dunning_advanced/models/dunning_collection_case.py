@@ -276,7 +276,7 @@ class DunningCollectionCase(models.Model):
         )
         closed = self._today() if stage_to.is_closed else False
         if self.date_closed != closed:
-            super().write({"date_closed": closed})
+            self.write({"date_closed": closed})
 
     # ------------------------------------------------------------------
     # Amounts
@@ -985,9 +985,10 @@ class DunningCollectionCase(models.Model):
                 amount=format_amount(self.env, self.amount_total, self.currency_id),
             ),
             _(
-                "case.json follows the schema %s; its SHA-256: %s",
-                cf.SCHEMA["$id"],
-                self.case_file_checksum,
+                "case.json follows the schema %(schema)s; the ZIP's SHA-256 is "
+                "%(checksum)s.",
+                schema=cf.SCHEMA["$id"],
+                checksum=self.case_file_checksum,
             ),
         )
         return (
