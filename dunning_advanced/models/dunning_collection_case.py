@@ -844,6 +844,28 @@ class DunningCollectionCase(models.Model):
             channels.append("phone")
         return channels or ["other"]
 
+    def _email_receipt(self, communication):
+        """Proof that the email of a reminder left: a text record of the
+        outgoing server's acceptance (date, addresses, Message-Id), when the
+        email was sent; None otherwise."""
+        mail = communication.mail_id.sudo()
+        if not mail or mail.state != "sent":
+            return None
+        text = "\n".join(
+            [
+                "Email sent / Email inviata",
+                "Reminder: %s" % communication.name,
+                "Date: %s UTC" % fields.Datetime.to_string(mail.date),
+                "From: %s" % (mail.email_from or ""),
+                "To: %s" % (mail.email_to or communication.email_to or ""),
+                "Subject: %s" % (mail.subject or ""),
+                "Message-Id: %s" % (mail.message_id or ""),
+                "Status: accepted by the outgoing mail server",
+            ]
+        )
+        name = "Email receipt %s.txt" % communication.name.replace("/", "-")
+        return (name, (text + "\n").encode("utf-8"), "text/plain")
+
     def _prepare_case_file(self):
         """(case.json data, documents) of the case, documents as (name, bytes,
         mimetype): the letters of the reminders and the invoices' PDFs."""
@@ -901,6 +923,9 @@ class DunningCollectionCase(models.Model):
             letter = communication.letter_attachment_id.sudo()
             if letter and communication.send_letter:
                 documents.append((letter.name, letter.raw, "application/pdf"))
+            receipt = self._email_receipt(communication)
+            if receipt:
+                documents.append(receipt)
         for move in open_lines.move_id:
             pdf = move.sudo().invoice_pdf_report_id
             if pdf:

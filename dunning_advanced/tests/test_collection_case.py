@@ -1,3 +1,4 @@
+import hashlib
 import io
 import json
 import threading
@@ -163,6 +164,29 @@ class TestCollectionCase(CollectionCommon):
         self.assertEqual(len(case.line_ids), 2)
         self.assertEqual(case.amount_opening, 1300.0)  # 1000 + 300
 
+    @freeze_time("2026-03-10")
+    def test_credit_manager_opens_a_case_from_the_customer(self):
+        overdue = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
+        self._invoice(self.customer, 250.0, d("2026-03-01"), d("2026-03-31"))
+        action = self.customer.with_user(
+            self.credit_manager
+        ).action_open_collection_case()
+        wizard = Form(
+            self.env(user=self.credit_manager)[action["res_model"]].with_context(
+                **action["context"]
+            )
+        )
+        # Only the invoice already past its due date is proposed.
+        self.assertEqual(wizard.move_ids[:], overdue)
+        wizard.note = "Debtor stopped answering the phone"
+        result = wizard.save().action_confirm()
+        case = self.Case.browse(result["res_id"])
+        self.assertEqual(case.partner_id, self.customer)
+        self.assertEqual(case.origin, "manual")
+        self.assertEqual(case.line_ids.move_id, overdue)
+        self.assertEqual(case.amount_opening, 1000.0)
+        self.assertEqual(self.customer.collection_case_count, 1)
+
     @freeze_time("2026-02-07")
     def test_open_case_stops_dunning_for_its_invoices(self):
         in_case = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
@@ -259,13 +283,21 @@ class TestCollectionCase(CollectionCommon):
         case.message_post(
             body="Internal: the CEO knows the owner", message_type="comment"
         )
+        formal = case.communication_ids.filtered(lambda c: c.level_rank == 4)
+        formal.mail_id.write({"state": "sent"})  # the mail queue sent it
         with freeze_time("2026-04-02"):
             case.action_build_case_file()
         archive = self._zip(case)
         names = archive.namelist()
         self.assertEqual(names[:2], ["case.json", "summary.pdf"])
-        # Letters of the firm reminder, the formal notice and the legal level.
-        self.assertEqual(len([n for n in names if n.startswith("documents/")]), 3)
+        # Letters of the firm reminder, the formal notice and the legal level,
+        # and the receipt of the formal notice's email (the only one sent).
+        documents = [n for n in names if n.startswith("documents/")]
+        self.assertEqual(len(documents), 4)
+        receipt_name = "documents/Email receipt %s.txt" % formal.name.replace("/", "-")
+        self.assertIn(receipt_name, documents)
+        receipt = archive.read(receipt_name).decode()
+        self.assertIn("To: amministrazione@bianchi.example.com", receipt)
         data = json.loads(archive.read("case.json"))
         jsonschema.Draft202012Validator(
             cf.SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -289,12 +321,8 @@ class TestCollectionCase(CollectionCommon):
         )
         for document in data["documents"]:
             content = archive.read("documents/" + document["name"])
-            self.assertEqual(
-                document["sha256"],
-                cf.document_entry(document["name"], content, "application/pdf")[
-                    "sha256"
-                ],
-            )
+            self.assertEqual(document["sha256"], hashlib.sha256(content).hexdigest())
+            self.assertEqual(document["size"], len(content))
         self.assertEqual(
             data["debtor"],
             {
@@ -505,6 +533,19 @@ class TestCollectionCase(CollectionCommon):
         self.assertFalse(case.is_closed)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.dunning_user).action_export_collection_cases()
+
+    def test_agency_secrets_are_readable_only_by_credit_managers(self):
+        self.lawyer.write(
+            {"collection_api_token": "tok_secret", "collection_webhook_secret": "wh"}
+        )
+        as_user = self.lawyer.with_user(self.dunning_user)
+        self.assertEqual(as_user.collection_agency_kind, "lawyer")
+        with self.assertRaises(AccessError):
+            as_user.read(["collection_api_token"])
+        with self.assertRaises(AccessError):
+            as_user.read(["collection_webhook_secret"])
+        as_manager = self.lawyer.with_user(self.credit_manager)
+        self.assertEqual(as_manager.collection_api_token, "tok_secret")
 
     def test_export_gives_all_cases_of_the_customer(self):
         invoice = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
