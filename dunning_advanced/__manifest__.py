@@ -50,6 +50,9 @@
         "data/dunning_interest_product_data.xml",
         "views/dunning_interest_rate_views.xml",
         "wizards/account_move_interest_invoice_views.xml",
+        "data/dunning_collection_data.xml",
+        "views/dunning_collection_case_views.xml",
+        "wizards/dunning_collection_case_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

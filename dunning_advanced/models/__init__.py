@@ -25,3 +25,8 @@ from . import account_journal
 from . import product_category
 from . import account_move_line
 from . import ir_module_module
+from . import dunning_collection_stage
+from . import dunning_collection_stage_log
+from . import dunning_collection_handoff
+from . import dunning_collection_case
+from . import dunning_collection_case_line

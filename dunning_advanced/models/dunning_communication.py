@@ -630,22 +630,9 @@ class DunningCommunication(models.Model):
         return labels
 
     def _start_legal_stage(self):
-        """The legal stage is reached: someone must hand the credit over.
-
-        Extended by the legal-handoff flow, which opens a collection case.
-        """
-        for communication in self:
-            partner = communication.partner_id
-            responsible = (
-                partner.dunning_collector_id or partner.user_id or self.env.user
-            )
-            communication.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=communication.date,
-                user_id=responsible.id,
-                summary=_("Legal stage: hand %s over", partner.display_name),
-                note=_("The reminders failed: prepare the handoff to a lawyer."),
-            )
+        """The legal stage is reached: the customer's collection case is opened
+        (or these invoices added to it), with a to-do to hand it over."""
+        return self.env["dunning.collection.case"]._open_from_communications(self)
 
     # ------------------------------------------------------------------
     # Letter

@@ -347,3 +347,14 @@ class ResCompany(models.Model):
             warning_overdue_days=self.credit_warning_overdue_days,
             hold_overdue_days=self.credit_hold_overdue_days,
         )
+
+
+class ResCompanyCollection(models.Model):
+    _inherit = "res.company"
+
+    dunning_collection_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Collection Write-off Account",
+        help="Expense account debited when a collection case is settled for less "
+        "or written off (e.g. losses on receivables).",
+    )

@@ -93,3 +93,11 @@ class ResConfigSettings(models.TransientModel):
         if vals:
             company.write(vals)
         return res
+
+
+class ResConfigSettingsCollection(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    dunning_collection_writeoff_account_id = fields.Many2one(
+        related="company_id.dunning_collection_writeoff_account_id", readonly=False
+    )

@@ -607,3 +607,87 @@ class ResPartner(models.Model):
     def action_view_prescription_events(self):
         self.ensure_one()
         return self.env["dunning.prescription.event"]._action_open(self)
+
+
+class ResPartnerCollection(models.Model):
+    """Lawyers and collection agencies that collection cases are handed to."""
+
+    _inherit = "res.partner"
+
+    collection_agency_kind = fields.Selection(
+        [("lawyer", "Lawyer"), ("agency", "Collection Agency")],
+        string="Collects Credits As",
+        help="Set for a lawyer or agency that collection cases can be handed to.",
+    )
+    collection_handoff_channel = fields.Selection(
+        [("email", "Email"), ("rest", "REST API")],
+        string="Handoff Channel",
+        default="email",
+        help="How case files reach them: an email with the ZIP, or their API.",
+    )
+    collection_endpoint_url = fields.Char(
+        string="API Endpoint",
+        help="Base URL of their API (https), e.g. https://api.agency.example/v1; "
+        "cases are posted to <URL>/cases.",
+    )
+    collection_api_token = fields.Char(
+        string="API Token", groups=CREDIT_MANAGER, copy=False
+    )
+    collection_webhook_secret = fields.Char(
+        string="Webhook Secret",
+        groups=CREDIT_MANAGER,
+        copy=False,
+        help="Shared secret of the HMAC-SHA256 signature of their status updates.",
+    )
+    collection_fee_terms = fields.Text(string="Fee Terms")
+    collection_fee_percent = fields.Float(string="Fee (% of Collected)", digits=(5, 2))
+    collection_case_count = fields.Integer(
+        compute="_compute_collection_case_count",
+        groups="dunning_advanced.group_dunning_user",
+    )
+
+    @api.depends_context("company")
+    def _compute_collection_case_count(self):
+        groups = self.env["dunning.collection.case"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.collection_case_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
+    def action_view_collection_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_advanced.dunning_collection_case_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_open_collection_case(self):
+        """Open a case by hand on the customer's open invoices (wizard)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Open a Collection Case"),
+            "res_model": "dunning.collection.case.open",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def action_export_collection_cases(self):
+        """Every collection case of the customer as JSON (data subject request)."""
+        self.ensure_one()
+        if not self.env.user.has_group(CREDIT_MANAGER):
+            raise AccessError(_("Only Credit Managers can export collection cases."))
+        attachment = self.env["dunning.collection.case"]._export_partner_cases(self)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }

@@ -26,3 +26,5 @@ from . import test_epc_qr_reminder
 from . import test_sdd_batch
 from . import test_prescription
 from . import test_late_interest_invoice
+from . import test_collection_case
+from . import test_collection_webhook
