@@ -36,6 +36,9 @@
         "wizards/dunning_document_approve_views.xml",
         "wizards/dunning_run_wizard_views.xml",
         "views/dunning_menus.xml",
+        "data/dunning_pagopa_cron_data.xml",
+        "wizards/dunning_pagopa_notice_check_views.xml",
+        "views/dunning_pagopa_notice_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

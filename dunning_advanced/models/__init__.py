@@ -14,3 +14,4 @@ from . import res_partner
 from . import sale_order
 from . import account_move
 from . import dunning_demo
+from . import dunning_pagopa_notice

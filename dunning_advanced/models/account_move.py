@@ -48,3 +48,27 @@ class AccountMove(models.Model):
         )
         action["domain"] = [("move_id", "=", self.id)]
         return action
+
+    pagopa_notice_ids = fields.Many2many(
+        "dunning.pagopa.notice",
+        "dunning_pagopa_notice_move_rel",
+        "move_id",
+        "notice_id",
+        string="pagoPA Notices",
+        copy=False,
+        readonly=True,
+    )
+    pagopa_notice_count = fields.Integer(compute="_compute_pagopa_notice_count")
+
+    @api.depends("pagopa_notice_ids")
+    def _compute_pagopa_notice_count(self):
+        for move in self:
+            move.pagopa_notice_count = len(move.pagopa_notice_ids)
+
+    def action_view_pagopa_notices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_advanced.dunning_pagopa_notice_action"
+        )
+        action["domain"] = [("move_ids", "in", self.ids)]
+        return action

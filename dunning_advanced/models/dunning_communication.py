@@ -1,6 +1,7 @@
 import base64
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -14,10 +15,12 @@ from ..lib.dunning_levels import fee_amount
 from ..lib.late_interest import KIND_B2B, KIND_LEGAL, compensation_b2b, compute_interest
 from ..report import letter_renderer as lr
 from .dunning_level import CHANNELS
+from .dunning_pagopa_notice import to_cents
 
 _logger = logging.getLogger(__name__)
 
 STATES = [("draft", "To Send"), ("sent", "Sent"), ("cancelled", "Cancelled")]
+PAGOPA_DUE_DAYS = 15  # the pagoPA notice of a reminder is due 15 days after it
 
 
 def _decimal(value):
@@ -120,6 +123,9 @@ class DunningCommunication(models.Model):
         store=True,
         help="Statutory interest of D.Lgs. 231/2002 and 40 EUR compensation for "
         "businesses; legal rate only for consumers.",
+    )
+    pagopa_notice_ids = fields.One2many(
+        "dunning.pagopa.notice", "communication_id", string="pagoPA Notices"
     )
 
     @api.depends("partner_id.commercial_partner_id.is_company")
@@ -380,7 +386,7 @@ class DunningCommunication(models.Model):
     def _send_channels(self):
         self.ensure_one()
         partner = self.partner_id
-        notes = []
+        notes = self._pagopa_issue_notice()
         send_letter = self.send_letter
         if self.send_email and not self.email_to:
             notes.append(_("No email address: a letter is sent instead."))
@@ -393,6 +399,7 @@ class DunningCommunication(models.Model):
                     _("Level %s has no email template.", self.level_id.display_name)
                 )
             attachments = letter.ids if letter else []
+            attachments += self._pagopa_payable_notice()._notice_attachment().ids
             mail_id = template.with_context(lang=partner.lang).send_mail(
                 self.id,
                 email_values={
@@ -576,7 +583,9 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _render_letter_pdf(self):
-        return lr.render_letter(self._prepare_letter())
+        pdf = lr.render_letter(self._prepare_letter())
+        notice = self._pagopa_payable_notice()
+        return merge_pdf([pdf, notice._render_pdf()]) if notice else pdf
 
     @api.model
     def _render_letters_pdf(self, communications):
@@ -710,4 +719,71 @@ class DunningCommunication(models.Model):
 
     def _letter_qr_codes(self):
         """Payment QR codes on the letter; the payment-links flow adds them."""
-        return []
+        codes = []
+        codes += self._pagopa_letter_qr_codes()
+        return codes
+
+    # ------------------------------------------------------------------
+    # pagoPA
+    # ------------------------------------------------------------------
+
+    def _pagopa_payable_notice(self):
+        """The published pagoPA notice of this reminder, if any."""
+        return self.pagopa_notice_ids.filtered(lambda n: n.state == "published")[:1]
+
+    def _pagopa_letter_qr_codes(self):
+        notice = self._pagopa_payable_notice()
+        if not notice:
+            return []
+        return [
+            lr.LetterPaymentQR(
+                title=_("Pay with pagoPA"),
+                payload_text=notice._qr_payload(),
+                caption=notice.notice_code_display,
+            )
+        ]
+
+    def _pagopa_issue_notice(self):
+        """One pagoPA notice per reminder, for the residual of its invoices
+        (interest, compensation and fee are claimed in the letter, not in the
+        notice: a pagoPA payment must match posted receivables to reconcile).
+        Earlier notices on the same invoices are withdrawn, or reused when they
+        cover the same invoices and amount. Returns notes for the reminder."""
+        self.ensure_one()
+        company = self.company_id
+        lines = self.line_ids.filtered("include")
+        if not company.pagopa_enabled or not lines:
+            return []
+        if self.currency_id != self.env.ref("base.EUR"):
+            return [_("pagoPA collects euro only: no pagoPA notice.")]
+        moves = lines.move_id
+        cents = sum(to_cents(line.amount_residual) for line in lines)
+        Notice = self.env["dunning.pagopa.notice"].sudo()
+        earlier = Notice.search(
+            [("move_ids", "in", moves.ids), ("state", "in", ("published", "error"))]
+        )
+        reusable = earlier.filtered(
+            lambda n: n.state == "published"
+            and n.move_ids == moves
+            and n.amount_cents == cents
+        )[:1]
+        try:
+            withdrawn_errors = (earlier - reusable)._gpd_invalidate(
+                _("replaced by reminder %s", self.name)
+            )
+            if reusable:
+                reusable.communication_id = self
+                return withdrawn_errors
+            notice = Notice.create(
+                {
+                    "company_id": company.id,
+                    "partner_id": self.partner_id.commercial_partner_id.id,
+                    "move_ids": [Command.set(moves.ids)],
+                    "communication_id": self.id,
+                    "amount": float(Decimal(cents) / 100),
+                    "date_due": self.date + timedelta(days=PAGOPA_DUE_DAYS),
+                }
+            )
+            return withdrawn_errors + notice._gpd_publish()
+        except UserError as error:  # settings incomplete: send without notice
+            return [str(error)]

@@ -16,3 +16,4 @@ from . import (
     test_risk_score,
     test_security,
 )
+from . import test_pagopa_notice
