@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import consteq, format_amount, format_date, hmac
 from odoo.tools.pdf import merge_pdf
 
 from ..lib.dunning_levels import fee_amount
@@ -127,6 +127,20 @@ class DunningCommunication(models.Model):
     pagopa_notice_ids = fields.One2many(
         "dunning.pagopa.notice", "communication_id", string="pagoPA Notices"
     )
+    pagopa_pay_url = fields.Char(
+        string="pagoPA Pay Link", compute="_compute_pagopa_pay_url"
+    )
+
+    @api.depends("pagopa_notice_ids.state")
+    def _compute_pagopa_pay_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for communication in self:
+            communication.pagopa_pay_url = (
+                "%s/dunning/pagopa/pay/%s/%s"
+                % (base_url, communication.id, communication._pagopa_token())
+                if communication.id and communication._pagopa_payable_notice()
+                else False
+            )
 
     @api.depends("partner_id.commercial_partner_id.is_company")
     def _compute_is_b2b(self):
@@ -730,6 +744,21 @@ class DunningCommunication(models.Model):
     def _pagopa_payable_notice(self):
         """The published pagoPA notice of this reminder, if any."""
         return self.pagopa_notice_ids.filtered(lambda n: n.state == "published")[:1]
+
+    def _pagopa_token(self):
+        return hmac(self.env(su=True), "dunning-pagopa-pay", self.id)
+
+    def _pagopa_check_token(self, token):
+        return consteq(self._pagopa_token(), token or "")
+
+    def _pagopa_checkout_url(self):
+        """Address of the pagoPA Checkout page for the open notices of this
+        reminder; UserError when there is nothing to pay or Checkout refuses."""
+        self.ensure_one()
+        notices = self.pagopa_notice_ids.filtered(lambda n: n.state == "published")
+        if not notices:
+            raise UserError(_("Reminder %s has nothing left to pay.", self.name))
+        return notices._checkout_url(self.partner_id.email, self.name)
 
     def _pagopa_letter_qr_codes(self):
         notice = self._pagopa_payable_notice()

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from odoo import _, api, fields, models
@@ -16,11 +17,19 @@ from ..lib.pagopa import (
     qr_payload,
     validate_debtor_fiscal_code,
 )
+from ..lib.pagopa_checkout import (
+    CHECKOUT_ENVIRONMENTS,
+    CartNotice,
+    CheckoutClient,
+    CheckoutError,
+    build_cart,
+)
 from ..report import pagopa_notice_renderer as nr
 
 _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "dunning.pagopa.notice"
+CHECK_INTERVAL_MINUTES = 30
 STATES = [
     ("draft", "Draft"),
     ("published", "Published"),
@@ -479,12 +488,14 @@ class DunningPagopaNotice(models.Model):
         calls again while work remains), all batches in one call otherwise."""
         cron = self.env["ir.cron"]
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        started = fields.Datetime.now()
+        now = fields.Datetime.now()
+        # Checked in the last half hour (by this job's previous batches or by
+        # hand): skipped, so the batches of one run never loop.
         domain = [
             ("state", "=", "published"),
             "|",
             ("gpd_checked_at", "=", False),
-            ("gpd_checked_at", "<", started),
+            ("gpd_checked_at", "<", now - timedelta(minutes=CHECK_INTERVAL_MINUTES)),
         ]
         done = 0
         notices = self.sudo().search(domain, order="gpd_checked_at, id")
@@ -496,7 +507,7 @@ class DunningPagopaNotice(models.Model):
                 except UserError as error:  # settings incomplete: say it, go on
                     part.write({"last_error": str(error)})
                 part.filtered(lambda n: n.state == "published").write(
-                    {"gpd_checked_at": started}
+                    {"gpd_checked_at": now}
                 )
             done += len(batch)
             notices -= batch
@@ -505,6 +516,49 @@ class DunningPagopaNotice(models.Model):
                 self.env.ref("dunning_advanced.ir_cron_sync_pagopa_notices")._trigger()
                 return
         cron._notify_progress(done=done, remaining=0)
+
+    def _checkout_url(self, email=None, cart_id=None):
+        """Address of the pagoPA Checkout page where these notices (at most 5,
+        one company) are paid together (see :mod:`..lib.pagopa_checkout`)."""
+        company = self.company_id.sudo()
+        company.ensure_one()
+        key = (company.pagopa_checkout_key or "").strip()
+        if not key:
+            raise UserError(
+                _("Set the pagoPA Checkout subscription key of %s.", company.name)
+            )
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        try:
+            cart = build_cart(
+                [
+                    CartNotice(
+                        notice_code=notice.notice_code,
+                        creditor_fiscal_code=company.pagopa_creditor_fiscal_code,
+                        amount_cents=notice.amount_cents,
+                        company_name=company.name,
+                        description=notice._subject(),
+                    )
+                    for notice in self
+                ],
+                return_ok_url=base_url,
+                return_cancel_url=base_url,
+                return_error_url=base_url,
+                email=email or None,
+                cart_id=cart_id,
+            )
+            client = CheckoutClient(
+                (
+                    company.pagopa_checkout_url
+                    or CHECKOUT_ENVIRONMENTS[company.pagopa_environment or "uat"]
+                ).strip(),
+                key,
+                timeout=(5.0, 15.0),
+            )
+            return client.create_cart(cart)
+        except (CheckoutError, ValueError) as error:
+            raise UserError(
+                _("pagoPA payment of %(ref)s: %(error)s", ref=cart_id, error=error)
+            ) from error
 
     # ------------------------------------------------------------------
     # Printed notice

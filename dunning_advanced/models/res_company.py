@@ -246,6 +246,17 @@ class ResCompany(models.Model):
         groups="dunning_advanced.group_dunning_credit_manager",
         copy=False,
     )
+    pagopa_checkout_url = fields.Char(
+        string="Checkout URL",
+        help="pagoPA Checkout carts API; leave empty to use the standard URL of "
+        "the environment.",
+    )
+    pagopa_checkout_key = fields.Char(
+        string="Checkout Subscription Key",
+        groups="dunning_advanced.group_dunning_credit_manager",
+        copy=False,
+        help="Key of the pagoPA Checkout API, for the pay-now link of emails.",
+    )
     pagopa_journal_id = fields.Many2one(
         "account.journal",
         string="pagoPA Payment Journal",

@@ -104,3 +104,11 @@ class ResConfigSettings(models.TransientModel):
     pagopa_journal_id = fields.Many2one(
         related="company_id.pagopa_journal_id", readonly=False
     )
+    pagopa_checkout_url = fields.Char(
+        related="company_id.pagopa_checkout_url", readonly=False
+    )
+    pagopa_checkout_key = fields.Char(
+        related="company_id.pagopa_checkout_key",
+        readonly=False,
+        groups="dunning_advanced.group_dunning_credit_manager",
+    )

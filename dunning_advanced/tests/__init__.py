@@ -17,3 +17,4 @@ from . import (
     test_security,
 )
 from . import test_pagopa_notice
+from . import test_lib_pagopa_checkout

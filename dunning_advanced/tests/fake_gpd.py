@@ -130,16 +130,16 @@ class FakeGpd:
             return 200, position, {}
         return 405, {"title": "Method Not Allowed"}, {}
 
-    def pay(self, iupd):
+    def pay(self, iupd, paid_at="2030-06-01T10:15:00"):
         """What GPD shows once the debtor paid at a PSP."""
         with self.lock:
             position = self.positions[iupd]
-            position.update(status="PAID", paymentDate="2030-06-01T10:15:00")
+            position.update(status="PAID", paymentDate=paid_at)
             for option in position["paymentOption"]:
                 option.update(
                     status="PO_PAID",
                     nav="3" + option["iuv"],
-                    paymentDate="2030-06-01T10:15:00",
+                    paymentDate=paid_at,
                     idReceipt="a1b2c3d4",
                     pspCompany="Banca Esempio",
                     paymentMethod="CP",

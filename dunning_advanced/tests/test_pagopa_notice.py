@@ -12,6 +12,8 @@ from odoo.tools import mute_logger
 from .common import DunningTestCommon, d
 from .fake_gpd import BASE_PATH, IBAN, KEY, ORG, RECEIPTS_PATH, FakeGpd
 from .http_server import serve
+from .test_lib_pagopa_checkout import KEY as CHECKOUT_KEY
+from .test_lib_pagopa_checkout import PAGE, FakeCheckout
 
 
 def _pdf_text(raw):
@@ -97,7 +99,7 @@ class TestPagopaNotice(DunningTestCommon):
         with self.assertRaises(AccessError):
             company.read(["pagopa_subscription_key"])
         with self.assertRaises(AccessError):
-            company.pagopa_subscription_key  # noqa: B018
+            self.assertFalse(company.pagopa_subscription_key)
 
     # ------------------------------------------------------- notice codes
 
@@ -279,11 +281,36 @@ class TestPagopaNotice(DunningTestCommon):
                 ]
             ),
         )
-        # The debtor pays on pagoPA; the scheduled check registers it.
-        self.gpd.pay(notice.iupd)
-        self.env["dunning.pagopa.notice"]._cron_sync_notices()
+        # The email has the "Pay now" link; it leads to a pagoPA Checkout cart.
+        token = reminder._pagopa_token()
+        self.assertTrue(
+            reminder.pagopa_pay_url.endswith(
+                "/dunning/pagopa/pay/%s/%s" % (reminder.id, token)
+            )
+        )
+        self.assertIn("Pay now with pagoPA", reminder.mail_id.body_html)
+        self.assertIn(reminder.pagopa_pay_url, reminder.mail_id.body_html)
+        self.assertFalse(reminder._pagopa_check_token(token[:-1] + "x"))
+        checkout = FakeCheckout()
+        self.company.write(
+            {
+                "pagopa_checkout_url": serve(self, checkout) + "/checkout/ec/v1",
+                "pagopa_checkout_key": CHECKOUT_KEY,
+            }
+        )
+        self.assertEqual(reminder._pagopa_checkout_url(), PAGE)
+        cart = checkout.carts[0][2]
+        self.assertEqual(
+            cart["paymentNotices"][0]["noticeNumber"], "301000000000000144"
+        )
+        self.assertEqual(cart["paymentNotices"][0]["amount"], 122000)
+        self.assertEqual(cart["idCart"], reminder.name)
+        # The debtor pays on pagoPA; the next day's check registers it.
+        self.gpd.pay(notice.iupd, paid_at="2026-03-26T08:30:00")
+        with freeze_time("2026-03-26 09:00:00"):
+            self.env["dunning.pagopa.notice"]._cron_sync_notices()
         self.assertEqual(notice.state, "paid")
-        self.assertEqual(notice.paid_date, d("2030-06-01"))
+        self.assertEqual(notice.paid_date, d("2026-03-26"))
         self.assertEqual(notice.receipt_id, "a1b2c3d4")
         self.assertEqual(notice.payment_id.amount, 1220.0)
         self.assertEqual(notice.payment_id.journal_id, self.bank_journal)
@@ -293,6 +320,7 @@ class TestPagopaNotice(DunningTestCommon):
             lambda line: line.account_id.account_type == "asset_receivable"
         )
         self.assertTrue(receivable.reconciled)
+        self.assertFalse(reminder.pagopa_pay_url)  # nothing left to pay
         # The next run has nothing to remind.
         with freeze_time("2026-04-20"):
             later = self.env["dunning.run"].create(
