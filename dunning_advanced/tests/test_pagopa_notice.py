@@ -215,6 +215,24 @@ class TestPagopaNotice(DunningTestCommon):
         self.assertEqual(notice.state, "invalidated")
         self.assertEqual(self.gpd.positions[notice.iupd]["status"], "INVALID")
 
+    def test_cancelled_invoice_withdraws_the_notice(self):
+        invoice = self._invoice(self.customer, 80.0, d("2026-03-01"))
+        notice = self._notice(invoice, 80.0)
+        notice.action_publish()
+        invoice.button_draft()
+        invoice.button_cancel()
+        self.env["dunning.pagopa.notice"]._cron_sync_notices()
+        # Checked at publication less than 30 minutes ago: left for later.
+        self.assertEqual(notice.state, "published")
+        notice.action_sync()
+        self.assertEqual(notice.state, "invalidated")
+        self.assertEqual(self.gpd.positions[notice.iupd]["status"], "INVALID")
+        self.assertEqual(self.gpd.count("POST", "/invalidate"), 1)
+        self.assertIn(
+            "Notice withdrawn: the invoices were paid another way or cancelled.",
+            "\n".join(self._chatter(notice)),
+        )
+
     def test_amounts_are_exact_cents(self):
         # 0.1 + 0.2 is 0.30000000000000004 as a float: 30 cents, not 30.000...
         first = self._invoice(self.customer, 0.1, d("2026-03-01"))
