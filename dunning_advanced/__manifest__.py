@@ -53,6 +53,9 @@
         "data/dunning_collection_data.xml",
         "views/dunning_collection_case_views.xml",
         "wizards/dunning_collection_case_views.xml",
+        "data/dunning_pagopa_cron_data.xml",
+        "wizards/dunning_pagopa_notice_check_views.xml",
+        "views/dunning_pagopa_notice_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

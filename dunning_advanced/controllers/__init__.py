@@ -1,2 +1,3 @@
 from . import main
 from . import collection_webhook
+from . import pagopa

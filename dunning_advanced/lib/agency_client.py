@@ -37,8 +37,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-RETRY_STATUSES = frozenset({429, *range(500, 600)})
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+from .http_retry import LOCAL_HOSTS, RETRY_STATUSES, backoff_delays, retry_after
 
 
 class AgencyError(Exception):
@@ -64,19 +63,6 @@ def idempotency_key(reference: str, case_file_checksum: str) -> str:
         raise ValueError("A case needs a reference and a case file to be sent.")
     seed = "dunning-case\n%s\n%s" % (reference, case_file_checksum.lower())
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
-
-
-def backoff_delays(attempts: int, first: float, ceiling: float) -> list[float]:
-    """Waits between ``attempts`` tries: first, 2 * first, 4 * first ... capped."""
-    return [min(ceiling, first * 2**index) for index in range(max(0, attempts - 1))]
-
-
-def _retry_after(response: requests.Response, ceiling: float) -> float | None:
-    """Seconds asked by a Retry-After header in seconds (RFC 9110 §10.2.3)."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return min(ceiling, float(value))
-    return None  # an HTTP date or nothing: use our own back-off
 
 
 @dataclass
@@ -111,7 +97,7 @@ class AgencyClient:
                 "The agency URL %r is not a web address: it must start with "
                 "https://." % self.base_url
             )
-        if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+        if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
             raise ValueError(
                 "The agency URL must start with https:// so the case and the "
                 "token travel encrypted."
@@ -232,7 +218,7 @@ class AgencyClient:
                         status,
                         self._their_message(response),
                     )
-                    wait = max(wait, _retry_after(response, self.max_backoff) or 0)
+                    wait = max(wait, retry_after(response, self.max_backoff) or 0)
                 if attempt + 1 < self.attempts:
                     self.sleep(wait)
         finally:

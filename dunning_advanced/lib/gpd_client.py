@@ -43,7 +43,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from .agency_client import _LOCAL_HOSTS, RETRY_STATUSES, _retry_after, backoff_delays
+from .http_retry import LOCAL_HOSTS, RETRY_STATUSES, backoff_delays, retry_after
 from .pagopa import (
     validate_cents,
     validate_creditor_fiscal_code,
@@ -683,7 +683,7 @@ class GpdClient:
                         response.status_code,
                         self._their_message(response),
                     )
-                    wait = max(wait, _retry_after(response, self.max_backoff) or 0)
+                    wait = max(wait, retry_after(response, self.max_backoff) or 0)
                 if attempt + 1 < self.attempts:
                     _logger.info(
                         "GPD %s %s: %s; trying again in %s s (request id %s)",
@@ -720,7 +720,7 @@ def _check_url(label: str, url: str | None) -> None:
             "The %s URL %r is not a web address: it must start with https://."
             % (label, url)
         )
-    if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
         raise ValueError(
             "The %s URL must start with https:// so the subscription key travels "
             "encrypted." % label

@@ -30,3 +30,4 @@ from . import dunning_collection_stage_log
 from . import dunning_collection_handoff
 from . import dunning_collection_case
 from . import dunning_collection_case_line
+from . import dunning_pagopa_notice

@@ -358,3 +358,27 @@ class AccountMove(models.Model):
                 "default_move_ids": moves.ids,
             },
         }
+
+    pagopa_notice_ids = fields.Many2many(
+        "dunning.pagopa.notice",
+        "dunning_pagopa_notice_move_rel",
+        "move_id",
+        "notice_id",
+        string="pagoPA Notices",
+        copy=False,
+        readonly=True,
+    )
+    pagopa_notice_count = fields.Integer(compute="_compute_pagopa_notice_count")
+
+    @api.depends("pagopa_notice_ids")
+    def _compute_pagopa_notice_count(self):
+        for move in self:
+            move.pagopa_notice_count = len(move.pagopa_notice_ids)
+
+    def action_view_pagopa_notices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_advanced.dunning_pagopa_notice_action"
+        )
+        action["domain"] = [("move_ids", "in", self.ids)]
+        return action

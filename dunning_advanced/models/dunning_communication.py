@@ -1,13 +1,14 @@
 import base64
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import consteq, format_amount, format_date, hmac
 from odoo.tools.pdf import merge_pdf
 
 from ..lib.dunning_levels import fee_amount
@@ -27,10 +28,12 @@ from ..lib.rf_reference import (
 )
 from ..report import letter_renderer as lr
 from .dunning_level import CHANNELS
+from .dunning_pagopa_notice import to_cents
 
 _logger = logging.getLogger(__name__)
 
 STATES = [("draft", "To Send"), ("sent", "Sent"), ("cancelled", "Cancelled")]
+PAGOPA_DUE_DAYS = 15  # the pagoPA notice of a reminder is due 15 days after it
 
 
 def _decimal(value):
@@ -134,6 +137,23 @@ class DunningCommunication(models.Model):
         help="Statutory interest of D.Lgs. 231/2002 and 40 EUR compensation for "
         "businesses; legal rate only for consumers.",
     )
+    pagopa_notice_ids = fields.One2many(
+        "dunning.pagopa.notice", "communication_id", string="pagoPA Notices"
+    )
+    pagopa_pay_url = fields.Char(
+        string="pagoPA Pay Link", compute="_compute_pagopa_pay_url"
+    )
+
+    @api.depends("pagopa_notice_ids.state")
+    def _compute_pagopa_pay_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for communication in self:
+            communication.pagopa_pay_url = (
+                "%s/dunning/pagopa/pay/%s/%s"
+                % (base_url, communication.id, communication._pagopa_token())
+                if communication.id and communication._pagopa_payable_notice()
+                else False
+            )
 
     epc_qr_payload = fields.Text(
         string="EPC QR Code",
@@ -453,7 +473,7 @@ class DunningCommunication(models.Model):
     def _send_channels(self):
         self.ensure_one()
         partner = self.partner_id
-        notes = []
+        notes = self._pagopa_issue_notice()
         self._log_payment_qr_problems()
         send_letter = self.send_letter
         if self.send_email and not self.email_to:
@@ -469,6 +489,7 @@ class DunningCommunication(models.Model):
             attachments = (letter.ids if letter else []) + (
                 self._email_payment_attachments().ids
             )
+            attachments += self._pagopa_payable_notice()._notice_attachment().ids
             mail_id = template.with_context(lang=partner.lang).send_mail(
                 self.id,
                 email_values={
@@ -639,7 +660,9 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _render_letter_pdf(self):
-        return lr.render_letter(self._prepare_letter())
+        pdf = lr.render_letter(self._prepare_letter())
+        notice = self._pagopa_payable_notice()
+        return merge_pdf([pdf, notice._render_pdf()]) if notice else pdf
 
     @api.model
     def _render_letters_pdf(self, communications):
@@ -776,7 +799,7 @@ class DunningCommunication(models.Model):
 
     def _letter_qr_codes(self):
         """Payment QR codes on the letter; the payment-links flow adds them."""
-        return self._epc_letter_qr_codes()
+        return self._epc_letter_qr_codes() + self._pagopa_letter_qr_codes()
 
     # ------------------------------------------------------------------
     # EPC QR code (SEPA credit transfer, EPC069-12)
@@ -899,3 +922,83 @@ class DunningCommunication(models.Model):
                     self.epc_qr_error,
                 )
             )
+
+    # ------------------------------------------------------------------
+    # pagoPA
+    # ------------------------------------------------------------------
+
+    def _pagopa_payable_notice(self):
+        """The published pagoPA notice of this reminder, if any."""
+        return self.pagopa_notice_ids.filtered(lambda n: n.state == "published")[:1]
+
+    def _pagopa_token(self):
+        return hmac(self.env(su=True), "dunning-pagopa-pay", self.id)
+
+    def _pagopa_check_token(self, token):
+        return consteq(self._pagopa_token(), token or "")
+
+    def _pagopa_checkout_url(self):
+        """Address of the pagoPA Checkout page for the open notices of this
+        reminder; UserError when there is nothing to pay or Checkout refuses."""
+        self.ensure_one()
+        notices = self.pagopa_notice_ids.filtered(lambda n: n.state == "published")
+        if not notices:
+            raise UserError(_("Reminder %s has nothing left to pay.", self.name))
+        return notices._checkout_url(self.partner_id.email, self.name)
+
+    def _pagopa_letter_qr_codes(self):
+        notice = self._pagopa_payable_notice()
+        if not notice:
+            return []
+        return [
+            lr.LetterPaymentQR(
+                title=_("Pay with pagoPA"),
+                payload_text=notice._qr_payload(),
+                caption=notice.notice_code_display,
+            )
+        ]
+
+    def _pagopa_issue_notice(self):
+        """One pagoPA notice per reminder, for the residual of its invoices
+        (interest, compensation and fee are claimed in the letter, not in the
+        notice: a pagoPA payment must match posted receivables to reconcile).
+        Earlier notices on the same invoices are withdrawn, or reused when they
+        cover the same invoices and amount. Returns notes for the reminder."""
+        self.ensure_one()
+        company = self.company_id
+        lines = self.line_ids.filtered("include")
+        if not company.pagopa_enabled or not lines:
+            return []
+        if self.currency_id != self.env.ref("base.EUR"):
+            return [_("pagoPA collects euro only: no pagoPA notice.")]
+        moves = lines.move_id
+        cents = sum(to_cents(line.amount_residual) for line in lines)
+        Notice = self.env["dunning.pagopa.notice"].sudo()
+        earlier = Notice.search(
+            [("move_ids", "in", moves.ids), ("state", "in", ("published", "error"))]
+        )
+        reusable = earlier.filtered(
+            lambda n: n.state == "published"
+            and n.move_ids == moves
+            and n.amount_cents == cents
+        )[:1]
+        try:
+            withdrawn_errors = (earlier - reusable)._gpd_invalidate(
+                _("replaced by reminder %s", self.name)
+            )
+            if reusable:
+                reusable.communication_id = self
+                return withdrawn_errors
+            notice = Notice.create(
+                {
+                    "company_id": company.id,
+                    "partner_id": self.partner_id.commercial_partner_id.id,
+                    "move_ids": [Command.set(moves.ids)],
+                    "communication_id": self.id,
+                    "amount": float(Decimal(cents) / 100),
+                    "date_due": self.date + timedelta(days=PAGOPA_DUE_DAYS),
+                }
+            )
+            return withdrawn_errors + notice._gpd_publish()
+        except UserError as error:  # settings incomplete: send without notice
+            return [str(error)]

@@ -1,10 +1,16 @@
 from decimal import Decimal
 
+from stdnum import iban
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.credit_hold import HoldSettings
 from ..lib.epc_qr import epc_qr_payload
+from ..lib.gpd_client import ENVIRONMENTS as GPD_ENVIRONMENTS
+from ..lib.gpd_client import GpdClient
+from ..lib.pagopa import validate_creditor_fiscal_code
 from ..lib.risk_score import RiskScale, RiskThresholds, RiskWeights
 from ..lib.sepa_sdd import (
     PAIN_008_001_02,
@@ -347,6 +353,207 @@ class ResCompany(models.Model):
             warning_overdue_days=self.credit_warning_overdue_days,
             hold_overdue_days=self.credit_hold_overdue_days,
         )
+
+    # pagoPA (payment notices through GPD)
+    pagopa_enabled = fields.Boolean(
+        string="Issue pagoPA Notices",
+        help="Reminders in euro get a pagoPA payment notice for the invoices they "
+        "remind, published on GPD, printed with the letter and attached to the "
+        "email.",
+    )
+    pagopa_creditor_fiscal_code = fields.Char(
+        string="pagoPA Creditor Fiscal Code",
+        size=11,
+        help="The 11-digit codice fiscale of the creditor entity registered on "
+        "pagoPA.",
+    )
+    pagopa_aux_digit = fields.Selection(
+        [
+            ("0", "0 - with application code"),
+            ("2", "2 - without segregation code"),
+            ("3", "3 - with segregation code"),
+        ],
+        string="pagoPA Aux Digit",
+        default="3",
+        help="First digit of the notice codes; PagoPA gives new creditors aux "
+        "digit 3 with a segregation code.",
+    )
+    pagopa_segregation_code = fields.Char(
+        string="pagoPA Segregation Code", size=2, help="Two digits, for aux digit 3."
+    )
+    pagopa_application_code = fields.Char(
+        string="pagoPA Application Code", size=2, help="Two digits, for aux digit 0."
+    )
+    pagopa_cbill = fields.Char(
+        string="CBILL Code", size=5, help="Printed on the notice for home banking."
+    )
+    pagopa_iban = fields.Char(
+        string="pagoPA IBAN", help="Account the payments are transferred to."
+    )
+    pagopa_postal_account = fields.Char(
+        string="pagoPA Postal Account",
+        help="Conto corrente postale: the notice then carries the Bollettino "
+        "Postale PA.",
+    )
+    pagopa_taxonomy = fields.Char(
+        string="pagoPA Taxonomy Code",
+        default="9/0101108TS/",
+        help="Taxonomy code of the service (dati specifici di incasso).",
+    )
+    pagopa_environment = fields.Selection(
+        [("uat", "Test (UAT)"), ("prod", "Production")],
+        string="GPD Environment",
+        default="uat",
+    )
+    pagopa_gpd_url = fields.Char(
+        string="GPD URL",
+        help="Leave empty to use the standard URL of the environment.",
+    )
+    pagopa_receipts_url = fields.Char(
+        string="GPD Receipts URL",
+        help="Leave empty to use the standard URL of the environment.",
+    )
+    pagopa_subscription_key = fields.Char(
+        string="GPD Subscription Key",
+        groups="dunning_advanced.group_dunning_credit_manager",
+        copy=False,
+    )
+    pagopa_checkout_url = fields.Char(
+        string="Checkout URL",
+        help="pagoPA Checkout carts API; leave empty to use the standard URL of "
+        "the environment.",
+    )
+    pagopa_checkout_key = fields.Char(
+        string="Checkout Subscription Key",
+        groups="dunning_advanced.group_dunning_credit_manager",
+        copy=False,
+        help="Key of the pagoPA Checkout API, for the pay-now link of emails.",
+    )
+    pagopa_journal_id = fields.Many2one(
+        "account.journal",
+        string="pagoPA Payment Journal",
+        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', id)]",
+        help="Journal of the payments registered from pagoPA receipts.",
+    )
+
+    @api.constrains(
+        "pagopa_enabled",
+        "pagopa_creditor_fiscal_code",
+        "pagopa_aux_digit",
+        "pagopa_segregation_code",
+        "pagopa_application_code",
+        "pagopa_cbill",
+        "pagopa_iban",
+        "pagopa_postal_account",
+    )
+    def _check_pagopa_settings(self):
+        for company in self:
+            problems = company._pagopa_setting_problems()
+            if problems:
+                raise ValidationError(
+                    _(
+                        "pagoPA settings of %(company)s:\n%(problems)s",
+                        company=company.name,
+                        problems="\n".join(problems),
+                    )
+                )
+
+    def _pagopa_setting_problems(self, complete=False):
+        """What is wrong in the pagoPA settings, one line per field. Filled
+        fields are always checked; ``complete`` also asks for the required
+        ones (when a notice is issued)."""
+        self.ensure_one()
+        problems = []
+        fiscal_code = (self.pagopa_creditor_fiscal_code or "").strip()
+        if fiscal_code:
+            try:
+                validate_creditor_fiscal_code(fiscal_code)
+            except ValueError as error:
+                problems.append(_("Creditor Fiscal Code: %s", error))
+        elif complete:
+            problems.append(_("Creditor Fiscal Code: it is missing."))
+        aux = self.pagopa_aux_digit
+        for fname, label, needed in (
+            ("pagopa_segregation_code", _("Segregation Code"), aux == "3"),
+            ("pagopa_application_code", _("Application Code"), aux == "0"),
+        ):
+            value = (self[fname] or "").strip()
+            if value and not (len(value) == 2 and value.isdigit()):
+                problems.append(
+                    _("%(field)s: %(value)s is not 2 digits.", field=label, value=value)
+                )
+            elif not value and needed and (complete or self.pagopa_enabled):
+                problems.append(
+                    _("%(field)s: aux digit %(aux)s needs it.", field=label, aux=aux)
+                )
+        cbill = (self.pagopa_cbill or "").strip()
+        if cbill and not (len(cbill) == 5 and cbill.isalnum()):
+            problems.append(_("CBILL Code: %s is not 5 letters or digits.", cbill))
+        if self.pagopa_iban:
+            try:
+                iban.validate(self.pagopa_iban)
+            except StdnumValidationError as error:
+                problems.append(
+                    _(
+                        "IBAN: %(iban)s is not valid (%(error)s).",
+                        iban=self.pagopa_iban,
+                        error=error.message,
+                    )
+                )
+        elif complete:
+            problems.append(_("IBAN: it is missing."))
+        postal = (self.pagopa_postal_account or "").strip()
+        if postal and not (postal.isdigit() and len(postal) <= 12):
+            problems.append(
+                _("Postal Account: %s is not a number of at most 12 digits.", postal)
+            )
+        if complete and not self.sudo().pagopa_subscription_key:
+            problems.append(_("GPD Subscription Key: it is missing."))
+        if complete and not self.pagopa_journal_id:
+            problems.append(
+                _("Payment Journal: choose the journal of pagoPA payments.")
+            )
+        return problems
+
+    def _pagopa_gpd_client(self):
+        """The GPD client of this company; UserError naming what to set when
+        the settings are incomplete. Reads the key as superuser: the caller
+        never sees it."""
+        self.ensure_one()
+        company = self.sudo()
+        problems = company._pagopa_setting_problems(complete=True)
+        if problems:
+            raise UserError(
+                _(
+                    "Complete the pagoPA settings of %(company)s (Accounting > "
+                    "Configuration > Settings):\n%(problems)s",
+                    company=company.name,
+                    problems="\n".join(problems),
+                )
+            )
+        params = self.env["ir.config_parameter"].sudo()
+        read_timeout = float(params.get_param("dunning_advanced.gpd_timeout", "30"))
+        attempts = int(params.get_param("dunning_advanced.gpd_attempts", "4"))
+        backoff = float(params.get_param("dunning_advanced.gpd_backoff", "1"))
+        base_url, receipts_url = GPD_ENVIRONMENTS[company.pagopa_environment or "uat"]
+        try:
+            return GpdClient(
+                (company.pagopa_gpd_url or base_url).strip(),
+                company.pagopa_subscription_key.strip(),
+                company.pagopa_creditor_fiscal_code.strip(),
+                receipts_url=(company.pagopa_receipts_url or receipts_url).strip(),
+                timeout=(min(5.0, read_timeout), read_timeout),
+                attempts=attempts,
+                backoff=backoff,
+            )
+        except ValueError as error:
+            raise UserError(
+                _(
+                    "pagoPA settings of %(company)s: %(error)s",
+                    company=company.name,
+                    error=error,
+                )
+            ) from error
 
 
 class ResCompanyCollection(models.Model):

@@ -94,6 +94,49 @@ class ResConfigSettings(models.TransientModel):
             company.write(vals)
         return res
 
+    pagopa_enabled = fields.Boolean(related="company_id.pagopa_enabled", readonly=False)
+    pagopa_creditor_fiscal_code = fields.Char(
+        related="company_id.pagopa_creditor_fiscal_code", readonly=False
+    )
+    pagopa_aux_digit = fields.Selection(
+        related="company_id.pagopa_aux_digit", readonly=False
+    )
+    pagopa_segregation_code = fields.Char(
+        related="company_id.pagopa_segregation_code", readonly=False
+    )
+    pagopa_application_code = fields.Char(
+        related="company_id.pagopa_application_code", readonly=False
+    )
+    pagopa_cbill = fields.Char(related="company_id.pagopa_cbill", readonly=False)
+    pagopa_iban = fields.Char(related="company_id.pagopa_iban", readonly=False)
+    pagopa_postal_account = fields.Char(
+        related="company_id.pagopa_postal_account", readonly=False
+    )
+    pagopa_taxonomy = fields.Char(related="company_id.pagopa_taxonomy", readonly=False)
+    pagopa_environment = fields.Selection(
+        related="company_id.pagopa_environment", readonly=False
+    )
+    pagopa_gpd_url = fields.Char(related="company_id.pagopa_gpd_url", readonly=False)
+    pagopa_receipts_url = fields.Char(
+        related="company_id.pagopa_receipts_url", readonly=False
+    )
+    pagopa_subscription_key = fields.Char(
+        related="company_id.pagopa_subscription_key",
+        readonly=False,
+        groups="dunning_advanced.group_dunning_credit_manager",
+    )
+    pagopa_journal_id = fields.Many2one(
+        related="company_id.pagopa_journal_id", readonly=False
+    )
+    pagopa_checkout_url = fields.Char(
+        related="company_id.pagopa_checkout_url", readonly=False
+    )
+    pagopa_checkout_key = fields.Char(
+        related="company_id.pagopa_checkout_key",
+        readonly=False,
+        groups="dunning_advanced.group_dunning_credit_manager",
+    )
+
 
 class ResConfigSettingsCollection(models.TransientModel):
     _inherit = "res.config.settings"

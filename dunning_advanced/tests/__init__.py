@@ -28,3 +28,5 @@ from . import test_prescription
 from . import test_late_interest_invoice
 from . import test_collection_case
 from . import test_collection_webhook
+from . import test_pagopa_notice
+from . import test_lib_pagopa_checkout

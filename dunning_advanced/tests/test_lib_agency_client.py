@@ -1,15 +1,12 @@
 import base64
 import hashlib
-import json
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import requests
 
 from odoo.tests import BaseCase, tagged
 
 from ..lib.agency_client import AgencyClient, AgencyError, idempotency_key
+from .http_server import local_session, serve
 
 TOKEN = "tok_live_5f2c9e0d41"
 REFERENCE = "LEG/2025/0007"
@@ -31,7 +28,7 @@ class FakeAgency:
         self.lock = threading.Lock()
         self.release = threading.Event()
 
-    def handle(self, handler):
+    def handle(self, handler, method):
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length)
         with self.lock:
@@ -67,48 +64,14 @@ class FakeAgency:
         return status, {"case_id": case_id}, {}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        status, payload, headers = self.server.agency.handle(self)
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            return  # the client gave up waiting (timeout test)
-
-    def log_message(self, *args):  # keep the test log clean
-        pass
-
-
 @tagged("post_install", "-at_install", "dunning_lib")
 class TestLibAgencyClient(BaseCase):
     def _serve(self, script=()):
         agency = FakeAgency(script)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.agency = agency
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        self.addCleanup(agency.release.set)
-        return agency, "http://127.0.0.1:%s/api/v1" % server.server_address[1]
+        return agency, serve(self, agency) + "/api/v1"
 
     def _client(self, url, **kwargs):
-        session = requests.Session()
-        session.trust_env = False  # no proxy from the environment for 127.0.0.1
-        self.addCleanup(session.close)
+        session = local_session(self)
         self.sleeps = []
         options = {
             "token": TOKEN,
