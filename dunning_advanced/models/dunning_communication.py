@@ -489,7 +489,9 @@ class DunningCommunication(models.Model):
             attachments = (letter.ids if letter else []) + (
                 self._email_payment_attachments().ids
             )
-            attachments += self._pagopa_payable_notice()._notice_attachment().ids
+            notice = self._pagopa_payable_notice()
+            if notice:
+                attachments += notice._notice_attachment().ids
             mail_id = template.with_context(lang=partner.lang).send_mail(
                 self.id,
                 email_values={

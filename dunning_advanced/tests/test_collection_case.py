@@ -1,9 +1,7 @@
 import hashlib
 import io
 import json
-import threading
 import zipfile
-from http.server import ThreadingHTTPServer
 
 import jsonschema
 from freezegun import freeze_time
@@ -13,7 +11,8 @@ from odoo.tests import Form, tagged
 
 from ..lib import case_file as cf
 from .common import DunningTestCommon, d
-from .test_lib_agency_client import TOKEN, FakeAgency, _Handler
+from .http_server import serve
+from .test_lib_agency_client import TOKEN, FakeAgency
 
 
 class CollectionCommon(DunningTestCommon):
@@ -350,18 +349,7 @@ class TestCollectionCase(CollectionCommon):
 
     def _serve(self, script=()):
         agency = FakeAgency(script)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.agency = agency
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        self.addCleanup(agency.release.set)
-        return agency, "http://127.0.0.1:%s/api/v1" % server.server_address[1]
+        return agency, serve(self, agency) + "/api/v1"
 
     def _rest_case(self, url):
         agency = self.env["res.partner"].create(

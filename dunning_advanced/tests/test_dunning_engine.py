@@ -500,7 +500,15 @@ class TestDunningEngine(DunningEngineCommon):
         self._run("2026-04-01")
         legal = self._communications()[-1]
         self.assertEqual(legal.level_id, self.legal)
-        self.assertTrue(legal.activity_ids)
+        # The legal stage opens a collection case with a to-do to hand it over.
+        case = self.env["dunning.collection.case"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(len(case), 1)
+        self.assertEqual(case.line_ids.move_id, legal.line_ids.move_id)
+        self.assertEqual(
+            case.activity_ids.summary, f"Legal stage: hand {self.customer.name} over"
+        )
 
     def test_policy_by_explicit_assignment_and_by_risk_class(self):
         strict = self.policy.copy({"name": "Strict", "is_default": False})
