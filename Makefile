@@ -80,7 +80,7 @@ lint: venv $(VENV)/.lint
 	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory dunning_advanced
 
 bench: venv postgres
-	$(MAKE) -C bench all PY=$(CURDIR)/$(VPY) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
+	$(MAKE) -C bench all PY=$(abspath $(VPY)) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
 
 # Re-export the addon's terms (scratch database I18N_DB) and merge them into
 # the .po files; see tools/update_translations.sh.

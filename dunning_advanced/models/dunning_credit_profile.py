@@ -629,10 +629,12 @@ class DunningCreditProfile(models.Model):
                            AND l.company_id = ANY(%(company_ids)s)
                            AND a.account_type = 'asset_receivable')
                )
-               AND NOT EXISTS (
-                    SELECT 1 FROM dunning_credit_profile dcp
-                     WHERE dcp.partner_id = cp.id
-                       AND dcp.company_id = %(company_id)s
+               -- NOT IN (a hashed subplan), not NOT EXISTS: the statistics
+               -- see no profile scored today, and the anti join they chose
+               -- made each batch slower than the previous one.
+               AND cp.id NOT IN (
+                    SELECT dcp.partner_id FROM dunning_credit_profile dcp
+                     WHERE dcp.company_id = %(company_id)s
                        AND dcp.risk_date >= %(today)s)
           ORDER BY cp.id
             """,

@@ -1,0 +1,47 @@
+"""Open an Odoo database from a plain Python script (no server, no shell)."""
+
+import contextlib
+import sys
+
+DB_PREFIX = "dunning_bench"
+
+
+def check_db_name(name):
+    """Refuse any database the benchmarks do not own: they drop and rewrite it."""
+    if not name.startswith(DB_PREFIX):
+        sys.exit(f"Refusing database {name!r}: its name must start with {DB_PREFIX!r}.")
+
+
+def load_odoo(odoo_src, addons_path, db, log_level="warn"):
+    """Import Odoo from ``odoo_src`` and configure it for ``db``; return the module."""
+    if odoo_src not in sys.path:
+        sys.path.insert(0, odoo_src)
+    import odoo
+
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={addons_path}",
+            f"--database={db}",
+            f"--log-level={log_level}",
+        ],
+        setup_logging=True,
+    )
+    return odoo
+
+
+@contextlib.contextmanager
+def environment(odoo, db, commit=False, context=None):
+    """A superuser environment on a new cursor; rolled back unless ``commit``."""
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        ctx = dict(env["res.users"].context_get(), **(context or {}))
+        try:
+            yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, ctx)
+        except BaseException:
+            cr.rollback()
+            raise
+        if commit:
+            cr.commit()
+        else:
+            cr.rollback()
