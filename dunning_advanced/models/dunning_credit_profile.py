@@ -199,6 +199,9 @@ class DunningCreditProfile(models.Model):
             )
         company_ids = self._credit_company_ids(company)
         partner_ids = list(result)
+        # Filtered on p.commercial_partner_id (indexed, always set once
+        # flushed), not on a COALESCE that no index serves: a batch then reads
+        # its customers' lines only, not every journal item.
         rows = self._credit_query(
             SQL(
                 """
@@ -220,7 +223,7 @@ class DunningCreditProfile(models.Model):
                AND a.account_type = 'asset_receivable'
                AND l.parent_state = 'posted'
                AND NOT l.reconciled
-               AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+               AND p.commercial_partner_id = ANY(%(partner_ids)s)
           GROUP BY 1, 2
          UNION ALL
             SELECT COALESCE(p.commercial_partner_id, p.id), m.currency_id,
@@ -230,7 +233,7 @@ class DunningCreditProfile(models.Model):
              WHERE m.company_id = ANY(%(company_ids)s)
                AND m.state = 'draft'
                AND m.move_type IN ('out_invoice', 'out_refund')
-               AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+               AND p.commercial_partner_id = ANY(%(partner_ids)s)
           GROUP BY 1, 2
          UNION ALL
             SELECT COALESCE(p.commercial_partner_id, p.id), so.currency_id,
@@ -245,7 +248,7 @@ class DunningCreditProfile(models.Model):
                AND sol.display_type IS NULL
                AND NOT COALESCE(sol.is_downpayment, FALSE)
                AND sol.product_uom_qty > 0
-               AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+               AND p.commercial_partner_id = ANY(%(partner_ids)s)
           GROUP BY 1, 2
                 """,
                 today=today,
@@ -468,7 +471,7 @@ class DunningCreditProfile(models.Model):
                    AND l.reconciled
                    AND l.balance > 0
                    AND cm.move_type != 'out_refund'
-                   AND COALESCE(p.commercial_partner_id, p.id) = ANY(%(partner_ids)s)
+                   AND p.commercial_partner_id = ANY(%(partner_ids)s)
               GROUP BY 1, l.id
                 HAVING MAX(apr.max_date) > %(since)s
             )
