@@ -96,6 +96,7 @@ class DunningDemo(models.AbstractModel):
             partner.with_company(company).write(vals)
         self._extend_rates_for_demo(today)
         self.with_env(env)._run_past_dunning(company, today)
+        self.with_env(env)._create_arrangements(company, partners, today)
         company.credit_hold_enforced = True
         return company
 
@@ -121,6 +122,70 @@ class DunningDemo(models.AbstractModel):
                         "published figure.",
                     }
                 )
+
+    def _create_arrangements(self, company, partners, today):
+        """After the reminders: a dispute, a promise to pay and a repayment
+        plan (piano di rientro), as the collectors would have recorded them."""
+        by_behaviour = {}
+        for partner, (_n, _c, behaviour, _a, _l, _r) in zip(
+            partners, DEMO_CUSTOMERS, strict=True
+        ):
+            by_behaviour.setdefault(behaviour, []).append(partner)
+
+        def overdue(partner):
+            return self.env["account.move"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "=", partner.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("invoice_date_due", "<", today),
+                ],
+                order="invoice_date_due",
+            )
+
+        admin = self.env.ref("base.user_admin")
+        disputed = overdue(by_behaviour["dispute"][0])[-1:]
+        if disputed:
+            self.env["dunning.dispute"].create(
+                {
+                    "company_id": company.id,
+                    "move_id": disputed.id,
+                    "reason": "Two radiators delivered damaged: the customer "
+                    "withholds payment until they are replaced.",
+                    "user_id": admin.id,
+                }
+            )
+        promiser, planner = by_behaviour["partial"][:2]
+        promised = overdue(promiser)
+        if promised:
+            self.env["dunning.promise"].create(
+                {
+                    "company_id": company.id,
+                    "partner_id": promiser.id,
+                    "move_ids": [Command.set(promised.ids)],
+                    "promise_date": today - timedelta(days=2),
+                    "date": today + timedelta(days=10),
+                    "amount": sum(promised.mapped("amount_residual")),
+                    "user_id": admin.id,
+                    "note": "Promised by phone by the administration office.",
+                }
+            )
+        planned = overdue(planner)
+        if planned:
+            plan = self.env["dunning.instalment.plan"].create(
+                {
+                    "company_id": company.id,
+                    "partner_id": planner.id,
+                    "move_ids": [Command.set(planned.ids)],
+                    "instalment_count": 3,
+                    "first_date": today + timedelta(days=15),
+                    "user_id": admin.id,
+                }
+            )
+            plan.action_compute_instalments()
+            plan.action_activate()
 
     def _run_past_dunning(self, company, today, weeks=12):
         """Weekly manual runs over the last weeks, as an accountant would have
