@@ -12,14 +12,19 @@ from odoo.tools import SQL, format_amount
 
 from ..lib import case_file as cf
 from ..lib.agency_client import AgencyClient, AgencyError
-from ..lib.late_interest import KIND_B2B, KIND_LEGAL, compensation_b2b, compute_interest
+from ..lib.http_retry import LOCAL_HOSTS
+from ..lib.late_interest import (
+    CADENCE_BY_KIND,
+    KIND_B2B,
+    KIND_LEGAL,
+    compensation_b2b,
+    compute_interest,
+)
 from ..report import collection_case_renderer
 
 _logger = logging.getLogger(__name__)
 
 CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
-# Hosts where the agency URL may be plain http and no proxy is used (tests).
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _money(value, currency):
@@ -305,15 +310,25 @@ class DunningCollectionCase(models.Model):
             residual = line.amount_residual
             interest = compensation = 0.0
             if residual > 0 and due and today > due:
+                # What an interest invoice already charged is not claimed again.
+                start = max(due, line.move_id.dunning_interest_invoiced_to or due)
                 try:
                     interest = float(
                         compute_interest(
-                            _money(residual, currency), due, today, table
+                            _money(residual, currency),
+                            start,
+                            today,
+                            table,
+                            cadence=CADENCE_BY_KIND[kind],
                         ).total
                     )
                 except ValueError as error:
                     _logger.info("Case %s: no interest: %s", self.name, error)
-                if is_b2b and line.move_id not in compensated:
+                if (
+                    is_b2b
+                    and line.move_id not in compensated
+                    and not line.move_id.dunning_compensation_invoiced
+                ):
                     compensated.add(line.move_id)
                     compensation = currency.round(
                         eur._convert(
