@@ -45,11 +45,14 @@ class DunningInterestRate(models.Model):
                     _("The rate period ends before it starts (%s).", rate.display_name)
                 )
             if rate.rate < 0:
+                # Built before _(): Odoo's term export cannot read an f-string
+                # among the arguments and would drop this file's terms.
+                period = f"{rate.date_from} – {rate.date_to}"
                 raise ValidationError(
                     _(
                         "The rate of %(period)s is negative (%(rate)s %%): enter the "
                         "annual rate in percent, 0 or more (e.g. 10.15).",
-                        period=f"{rate.date_from} – {rate.date_to}",
+                        period=period,
                         rate=rate.rate,
                     )
                 )
