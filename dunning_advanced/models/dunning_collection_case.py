@@ -435,7 +435,7 @@ class DunningCollectionCase(models.Model):
             raise UserError(
                 _("Configure the stages of collection cases: there is no open stage.")
             )
-        responsible = partner.dunning_collector_id or partner.user_id or self.env.user
+        responsible = partner._dunning_responsible(company)
         case = self.with_company(company).create(
             {
                 "company_id": company.id,

@@ -511,7 +511,7 @@ class DunningCommunication(models.Model):
             else:
                 notes.append(_("No phone number: no SMS."))
         if self.create_call:
-            collector = partner.dunning_collector_id or partner.user_id or self.env.user
+            collector = partner._dunning_responsible(self.company_id)
             self.activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=self.date,

@@ -304,10 +304,14 @@ class ResCompany(models.Model):
 
     def _prescription_responsible(self):
         """Who is warned of invoices near prescription: the chosen user, or the
-        credit manager of the company with the smallest id (OdooBot aside)."""
+        company's first credit manager."""
         self.ensure_one()
-        if self.prescription_user_id:
-            return self.prescription_user_id
+        return self.prescription_user_id or self._dunning_credit_manager()
+
+    def _dunning_credit_manager(self):
+        """The credit manager of the company with the smallest id (OdooBot
+        aside): who gets the work a scheduled action cannot give a person."""
+        self.ensure_one()
         group = self.env.ref("dunning_advanced.group_dunning_credit_manager")
         return (
             self.env["res.users"]

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
@@ -430,6 +430,16 @@ class ResPartner(models.Model):
                 raise ValidationError(
                     _("Say why %s gets no reminders: fill in the reason.", partner.name)
                 )
+
+    def _dunning_responsible(self, company):
+        """Who follows this customer's collections in ``company``: its collector,
+        its salesperson, the user at work, or, under a scheduled action (run as
+        OdooBot), the company's first credit manager."""
+        partner = self.commercial_partner_id
+        user = self.env.user
+        if user.id == SUPERUSER_ID or user.share:
+            user = company._dunning_credit_manager() or user
+        return partner.dunning_collector_id or partner.user_id or user
 
     def _dunning_email_to(self, level):
         """The address of a reminder: the PEC for a formal notice when known."""

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo import SUPERUSER_ID
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -12,7 +13,7 @@ from odoo.addons.dunning_advanced.models.dunning_communication import (
     DunningCommunication,
 )
 
-from .common import DunningTestCommon, d
+from .common import CREDIT_MANAGER, DunningTestCommon, d
 
 
 class DunningEngineCommon(DunningTestCommon):
@@ -446,6 +447,20 @@ class TestDunningEngine(DunningEngineCommon):
         )
         self.assertEqual(call.user_id, collector)
         self.assertEqual(call.date_deadline, d("2026-02-07"))
+
+    def test_scheduled_run_gives_calls_to_a_credit_manager_not_odoobot(self):
+        """The cron runs as OdooBot: a customer without collector or
+        salesperson gets its call assigned to the company's credit manager."""
+        self.customer.user_id = False
+        self.friendly.create_call = True
+        self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
+        with freeze_time("2026-02-07"):
+            self.env["dunning.run"].with_user(SUPERUSER_ID)._cron_run_dunning()
+        call = self._communications().activity_ids
+        manager = self.company._dunning_credit_manager()
+        self.assertEqual(call.user_id, manager)
+        self.assertNotEqual(manager.id, SUPERUSER_ID)
+        self.assertTrue(manager.has_group(CREDIT_MANAGER))
 
     def test_fee_is_a_posted_journal_entry(self):
         self.firm.write({"fee_type": "fixed", "fee_fixed": 15.0})
