@@ -1,4 +1,5 @@
 import io
+import re
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -9,6 +10,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..lib.datamatrix import decode_data, read_codewords
+from ..report.pagopa_notice_renderer import datamatrix_runs, datamatrix_symbol
 from .common import DunningTestCommon, d
 from .fake_gpd import BASE_PATH, IBAN, KEY, ORG, RECEIPTS_PATH, FakeGpd
 from .http_server import serve
@@ -259,8 +262,19 @@ class TestPagopaNotice(DunningTestCommon):
         self.assertIn("Codice fiscale 00743110157", text)
         self.assertIn("Codice CBILL: A1B2C", text)
         self.assertIn("sul C/C n. 123456789012", text)
-        self.assertIn("Poste Data Matrix could not be drawn", text)
+        self.assertIn("Data Matrix Poste, testo del codice", text)
         self.assertIn("codfase=NBPA;18301000000000000144", text.replace("\n", ""))
+        # The symbol: 52 x 52 modules of 0.5 mm (1.417323 pt), drawn as one
+        # filled rectangle per horizontal run of dark modules; read back, its
+        # codewords give the 256 characters again.
+        payload = notice._prepare_notice_data().datamatrix_text
+        self.assertEqual(len(payload), 256)
+        matrix = datamatrix_symbol(payload)
+        self.assertEqual(len(matrix), 52)
+        self.assertEqual(decode_data(read_codewords(matrix)[:204]), payload)
+        raw = notice._notice_attachment().raw
+        drawn = re.findall(rb"n [\d.]+ [\d.]+ [\d.]+ 1\.417323 re f", raw)
+        self.assertEqual(len(drawn), len(datamatrix_runs(matrix)))
 
     # --------------------------------------------- reminders and receipts
 
