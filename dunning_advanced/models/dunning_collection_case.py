@@ -535,10 +535,11 @@ class DunningCollectionCase(models.Model):
     # Settlement and write-off
     # ------------------------------------------------------------------
 
-    def _check_credit_manager(self):
+    def _check_credit_manager(self, message=None):
         if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
             raise AccessError(
-                _("Only Credit Managers can settle or write off collection cases.")
+                message
+                or _("Only Credit Managers can settle or write off collection cases.")
             )
 
     def _check_open(self):

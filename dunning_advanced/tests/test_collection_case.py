@@ -190,7 +190,7 @@ class TestCollectionCase(CollectionCommon):
     def test_open_case_stops_dunning_for_its_invoices(self):
         in_case = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
         outside = self._invoice(self.customer, 500.0, d("2026-01-01"), d("2026-01-31"))
-        case = self._open_case(in_case, user=self.dunning_user)
+        case = self._open_case(in_case, user=self.credit_manager)
         self.assertEqual(case.origin, "manual")
         self.assertEqual(case.line_ids.move_id, in_case)
         self.env["dunning.run"]._cron_run_dunning()
@@ -500,6 +500,14 @@ class TestCollectionCase(CollectionCommon):
         self.assertIn(
             "Agreed with the debtor's lawyer", case.stage_log_ids.sorted("id")[-1].note
         )
+
+    def test_only_a_credit_manager_opens_a_case_by_hand(self):
+        invoice = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
+        with self.assertRaisesRegex(AccessError, "open a collection case by hand"):
+            self._open_case(invoice, user=self.dunning_user)
+        self.assertFalse(self.Case.search([("partner_id", "=", self.customer.id)]))
+        case = self._open_case(invoice, user=self.credit_manager)
+        self.assertEqual(case.line_ids.move_id, invoice)
 
     def test_dunning_user_reads_cases_but_cannot_settle_or_write_off(self):
         invoice = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))

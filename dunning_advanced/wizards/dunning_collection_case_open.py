@@ -53,7 +53,11 @@ class DunningCollectionCaseOpen(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.env["dunning.collection.case"].check_access("create")
+        # The legal stage opens cases by itself; by hand it is a credit
+        # manager's decision (it stops the reminders of the invoices).
+        self.env["dunning.collection.case"]._check_credit_manager(
+            _("Only Credit Managers can open a collection case by hand.")
+        )
         move_lines = self.move_ids.line_ids.filtered(
             lambda ml: ml.account_type == "asset_receivable"
             and not ml.reconciled
