@@ -1,3 +1,4 @@
+from . import dunning_controlled_fields_mixin
 from . import res_company
 from . import res_config_settings
 from . import dunning_credit_profile
