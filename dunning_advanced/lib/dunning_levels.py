@@ -1,8 +1,14 @@
-"""Which dunning level an open invoice reaches on a given day, and level fees.
+"""Which dunning level a customer reaches on a given day, and level fees.
 
 Pure Python, no ORM. A policy is an ordered list of levels; each level is
 reached a number of days after the invoice's due date (negative: a courtesy
 reminder *before* it), or a number of days after the previous level was sent.
+
+The customer is the unit: one message per customer speaks with one voice. Its
+level is the most advanced level its overdue items have reached under the
+policy, moving up one step per reminder actually sent (:func:`customer_level`).
+A courtesy reminder goes alone only when nothing is overdue
+(:func:`courtesy_level`).
 
 Rules, in the order a collections team expects them:
 
@@ -102,6 +108,64 @@ def next_level(levels, line, today):
         (level for level in levels if level.rank == line.current_rank), None
     )
     return candidate if today >= level_date(candidate, line, previous) else None
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    """Where a customer's dunning stands, from the reminders actually sent.
+
+    ``current_rank`` and ``current_date`` are the highest level reached by its
+    open overdue items and the day that reminder was sent; ``oldest_due_date``
+    is the due date of its oldest claimable overdue item (None: nothing is
+    overdue); ``force_next``: a broken promise escalates at once.
+    """
+
+    oldest_due_date: date | None
+    current_rank: int = 0
+    current_date: date | None = None
+    force_next: bool = False
+
+
+def customer_level(levels, customer, today):
+    """The level of the customer's reminder on ``today``, or None.
+
+    One step above the level already sent, when the oldest overdue item has
+    reached it under the policy and the policy's spacing from the last reminder
+    has passed (a broken promise skips the wait).
+    """
+    if customer.oldest_due_date is None or customer.oldest_due_date >= today:
+        return None
+    line = LineState(
+        due_date=customer.oldest_due_date,
+        current_rank=customer.current_rank,
+        current_date=customer.current_date,
+        force_next=customer.force_next,
+    )
+    return next_level(levels, line, today)
+
+
+def courtesy_level(levels, upcoming, today):
+    """A courtesy reminder for items not yet due: (level, indexes of the items
+    it announces), or (None, []).
+
+    Only for a customer with nothing overdue (the caller checks): each item in
+    its courtesy window and not yet announced at that level is announced once;
+    the message takes the most advanced courtesy level among them.
+
+    :param upcoming: LineState of the items not yet due, each with the
+        courtesy level it reached (0: none)
+    """
+    found = []
+    for index, line in enumerate(upcoming):
+        if line.due_date < today:
+            continue
+        rule = next_level(levels, line, today)
+        if rule is not None and rule.is_courtesy:
+            found.append((index, rule))
+    if not found:
+        return None, []
+    level = max((rule for _index, rule in found), key=lambda rule: rule.rank)
+    return level, [index for index, _rule in found]
 
 
 def fee_amount(kind, fixed=ZERO, percent=ZERO, cap=None, base=ZERO):

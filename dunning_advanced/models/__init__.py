@@ -11,6 +11,9 @@ from . import dunning_interest_rate
 from . import dunning_run
 from . import dunning_communication
 from . import dunning_communication_line
+from . import dunning_communication_document
+from . import dunning_communication_payment
+from . import mail_mail
 from . import res_partner
 from . import sale_order
 from . import account_move
@@ -30,5 +33,6 @@ from . import dunning_collection_stage
 from . import dunning_collection_stage_log
 from . import dunning_collection_handoff
 from . import dunning_collection_case
+from . import dunning_collection_case_offer
 from . import dunning_collection_case_line
 from . import dunning_pagopa_notice

@@ -104,10 +104,10 @@ class AccountMove(models.Model):
         "invoice: it is owed once per invoice.",
     )
 
-    @api.depends("dunning_line_ids.state", "dunning_line_ids.level_rank")
+    @api.depends("dunning_line_ids.level_reached", "dunning_line_ids.level_rank")
     def _compute_dunning_level(self):
         for move in self:
-            sent = move.dunning_line_ids.filtered(lambda line: line.state == "sent")
+            sent = move.dunning_line_ids.filtered("level_reached")
             move.dunning_count = len(sent)
             move.dunning_level_id = sent.sorted("level_rank")[-1:].level_id
 

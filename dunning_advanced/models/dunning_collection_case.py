@@ -221,7 +221,7 @@ class DunningCollectionCase(models.Model):
         lines = self.env["dunning.communication.line"].search(
             [
                 ("move_line_id", "in", self.line_ids.move_line_id.ids),
-                ("state", "=", "sent"),
+                ("level_reached", "=", True),
             ]
         )
         for case in self:
@@ -369,7 +369,7 @@ class DunningCollectionCase(models.Model):
             lambda c: (c.company_id, c.partner_id.commercial_partner_id)
         )
         for (company, partner), group in groups.items():
-            move_lines = group.line_ids.filtered("include").move_line_id
+            move_lines = group._claimed_lines().move_line_id
             cases |= self.sudo()._open_or_update(
                 partner, company, move_lines, origin="auto", communication=group[-1:]
             )
@@ -461,18 +461,37 @@ class DunningCollectionCase(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _dunning_exclusion_sql(self, company, today):
-        """No reminder for an invoice while it is in an open collection case."""
-        return [
-            SQL(
-                """NOT EXISTS (
-                SELECT 1
-                  FROM dunning_collection_case_line ccl
-                  JOIN dunning_collection_case cc ON cc.id = ccl.case_id
-                 WHERE ccl.move_line_id = l.id
-                   AND NOT COALESCE(cc.is_closed, FALSE))"""
-            )
-        ]
+    def _dunning_pause_sql(self, company, today):
+        """An item in an open collection case gets no reminder."""
+        return SQL(
+            """EXISTS (
+            SELECT 1
+              FROM dunning_collection_case_line ccl
+              JOIN dunning_collection_case cc ON cc.id = ccl.case_id
+             WHERE ccl.move_line_id = l.id
+               AND NOT COALESCE(cc.is_closed, FALSE))"""
+        )
+
+    @api.model
+    def _dunning_pause_label(self):
+        return _("In a collection case")
+
+    @api.model
+    def _dunning_customer_block_sql(self, company, today):
+        """A customer with an open collection case gets no automated reminder
+        at all: its new overdue items are offered to the case."""
+        return SQL(
+            """EXISTS (
+            SELECT 1 FROM dunning_collection_case cc
+             WHERE cc.partner_id = cp.id
+               AND cc.company_id = %s
+               AND NOT COALESCE(cc.is_closed, FALSE))""",
+            company.id,
+        )
+
+    @api.model
+    def _dunning_customer_block_label(self):
+        return _("the customer's credit is in a collection case")
 
     @api.model
     def _dunning_before_run(self, company, today):

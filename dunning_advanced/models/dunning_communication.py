@@ -1,4 +1,3 @@
-import base64
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -6,13 +5,11 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import consteq, format_amount, format_date, hmac
-from odoo.tools.pdf import merge_pdf
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_amount, format_date
 
 from ..lib.dunning_levels import fee_amount
-from ..lib.epc_qr import epc_qr_payload, epc_qr_png
 from ..lib.late_interest import (
     CADENCE_BY_KIND,
     KIND_B2B,
@@ -20,20 +17,22 @@ from ..lib.late_interest import (
     compensation_b2b,
     compute_interest,
 )
-from ..lib.rf_reference import (
-    format_rf_reference,
-    is_rf_reference,
-    rf_reference,
-    validate_rf_reference,
-)
-from ..report import letter_renderer as lr
+from .dunning_communication_line import SENT_STATES
 from .dunning_level import CHANNELS
-from .dunning_pagopa_notice import to_cents
 
 _logger = logging.getLogger(__name__)
 
-STATES = [("draft", "To Send"), ("sent", "Sent"), ("cancelled", "Cancelled")]
-PAGOPA_DUE_DAYS = 15  # the pagoPA notice of a reminder is due 15 days after it
+STATES = [
+    ("draft", "Draft"),
+    ("to_approve", "To Approve"),
+    ("error", "Error"),
+    ("pending", "Waiting for Payment Notice"),
+    ("sent", "Sent"),
+    ("delivery_failed", "Delivery Failed"),
+    ("cancelled", "Cancelled"),
+]
+DUNNING_USER = "dunning_advanced.group_dunning_user"
+CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
 
 
 def _decimal(value):
@@ -41,19 +40,59 @@ def _decimal(value):
 
 
 class DunningCommunication(models.Model):
-    """A reminder to one customer, at one level, in one currency.
+    """The one message a customer gets from a run: all it owes, one voice.
 
-    Created by a dunning run, in draft; sending does every channel of the level
-    (email, letter, SMS, call activity), posts the fee, puts the customer on hold
-    when the level says so, and writes the history on the customer and on each
-    invoice. A draft can be reviewed and changed before it is sent.
+    A run makes at most one reminder per customer (commercial partner),
+    company and currency. Its level is the customer's level; it lists every
+    open item (overdue, not yet due, credits, disputed and paused ones) and
+    claims the overdue ones at its level. Interest, compensation and fees are
+    computed when the draft is made, so a preview shows what will be sent.
+
+    States change only through the actions: a draft is sent, or waits for a
+    credit manager's approval (levels that ask for it), or ends in error with
+    its reason (the run carries on); a sent reminder waits for its pagoPA
+    notice (*pending*) or is *sent*; an email that bounced makes it *delivery
+    failed*. Only reminders that went out count as levels reached.
+
+    The sending pipeline is in this file; the letter, statement and email
+    rendering in dunning_communication_document.py; payment links (EPC QR,
+    pagoPA) in dunning_communication_payment.py.
     """
 
     _name = "dunning.communication"
     _description = "Dunning Reminder"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.controlled.fields.mixin",
+    ]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _dunning_controlled_fields = (
+        "name",
+        "run_id",
+        "company_id",
+        "partner_id",
+        "currency_id",
+        "date",
+        "sent_date",
+        "state",
+        "mail_id",
+        "letter_attachment_id",
+        "fee_amount",
+        "fee_move_id",
+        "fee_invoiced",
+        "fee_detail",
+        "note",
+        "interest_note",
+        "is_simulation",
+        "via_pec",
+        "pagopa_wait_until",
+        "delivery_note",
+        "epc_qr_attachment_id",
+    )
+    # What a Dunning User may change on a draft before it is sent.
+    _dunning_draft_fields = ("level_id", "email_to", *CHANNELS)
 
     name = fields.Char(
         required=True, copy=False, readonly=True, default=lambda self: _("New")
@@ -79,17 +118,55 @@ class DunningCommunication(models.Model):
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
     )
-    date = fields.Date(required=True, readonly=True, index=True)
+    date = fields.Date(
+        required=True,
+        readonly=True,
+        index=True,
+        help="The day of the reminder: the run's day for a draft, the day it is "
+        "sent once sent (letters carry it).",
+    )
     sent_date = fields.Datetime(readonly=True, copy=False)
     state = fields.Selection(
-        STATES, default="draft", required=True, tracking=True, index=True, copy=False
+        STATES,
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+        readonly=True,
+    )
+    is_simulation = fields.Boolean(
+        string="Simulation",
+        readonly=True,
+        help="Made by a run dated after today: shows what would be sent that day; "
+        "it can never be sent.",
     )
     line_ids = fields.One2many(
-        "dunning.communication.line", "communication_id", string="Invoices"
+        "dunning.communication.line", "communication_id", string="Open Items"
     )
-    line_count = fields.Integer(compute="_compute_amounts", store=True)
+    line_count = fields.Integer(
+        string="Overdue Items", compute="_compute_amounts", store=True
+    )
     amount_residual = fields.Monetary(
-        string="Amount Due", compute="_compute_amounts", store=True
+        string="Overdue", compute="_compute_amounts", store=True
+    )
+    amount_not_due = fields.Monetary(
+        string="Not Yet Due", compute="_compute_amounts", store=True
+    )
+    amount_credit = fields.Monetary(
+        string="Credits",
+        compute="_compute_amounts",
+        store=True,
+        help="Credit notes and payments on account not yet applied: deducted from "
+        "what is asked now.",
+    )
+    amount_disputed = fields.Monetary(
+        string="Disputed", compute="_compute_amounts", store=True
+    )
+    amount_paused = fields.Monetary(
+        string="Promised or in a Plan",
+        compute="_compute_amounts",
+        store=True,
     )
     interest_amount = fields.Monetary(
         string="Interest", compute="_compute_amounts", store=True
@@ -100,8 +177,21 @@ class DunningCommunication(models.Model):
     fee_amount = fields.Monetary(
         currency_field="company_currency_id", readonly=True, copy=False
     )
+    fee_detail = fields.Char(readonly=True, copy=False, help="How the fee was computed.")
     amount_total = fields.Monetary(
-        string="Total Claimed", compute="_compute_amounts", store=True
+        string="To Pay Now",
+        compute="_compute_amounts",
+        store=True,
+        help="What the reminder asks for: the overdue items (or, for a courtesy "
+        "reminder, the items falling due), interest, compensation and fee, less "
+        "the credits.",
+    )
+    amount_owed = fields.Monetary(
+        string="Total Owed",
+        compute="_compute_amounts",
+        store=True,
+        help="Everything the customer owes in this currency, items not yet due "
+        "included, disputed items excluded, less the credits.",
     )
     interest_note = fields.Char(
         readonly=True, help="Why interest could not be computed, if so."
@@ -113,6 +203,11 @@ class DunningCommunication(models.Model):
     email_to = fields.Char(
         help="Where the email goes: the PEC address for a formal notice when the "
         "customer has one, its email otherwise."
+    )
+    via_pec = fields.Boolean(
+        string="By PEC",
+        readonly=True,
+        help="The email goes to a certified (PEC) address: its delivery is proof.",
     )
     mail_id = fields.Many2one(
         "mail.mail", string="Email Sent", readonly=True, copy=False
@@ -129,7 +224,17 @@ class DunningCommunication(models.Model):
         copy=False,
         help="The fee has been put on an invoice (its own or an interest invoice).",
     )
-    note = fields.Text(readonly=True, help="What could not be done as planned.")
+    note = fields.Text(
+        readonly=True, help="What could not be done as planned, and why."
+    )
+    delivery_note = fields.Text(
+        readonly=True, copy=False, help="Why the email could not be delivered."
+    )
+    pagopa_wait_until = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="The email and letter wait for the pagoPA notice until then.",
+    )
     is_b2b = fields.Boolean(
         string="Business Customer",
         compute="_compute_is_b2b",
@@ -137,35 +242,6 @@ class DunningCommunication(models.Model):
         help="Statutory interest of D.Lgs. 231/2002 and 40 EUR compensation for "
         "businesses; legal rate only for consumers.",
     )
-    pagopa_notice_ids = fields.One2many(
-        "dunning.pagopa.notice", "communication_id", string="pagoPA Notices"
-    )
-    pagopa_pay_url = fields.Char(
-        string="pagoPA Pay Link", compute="_compute_pagopa_pay_url"
-    )
-
-    @api.depends("pagopa_notice_ids.state")
-    def _compute_pagopa_pay_url(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
-        for communication in self:
-            communication.pagopa_pay_url = (
-                "%s/dunning/pagopa/pay/%s/%s"
-                % (base_url, communication.id, communication._pagopa_token())
-                if communication.id and communication._pagopa_payable_notice()
-                else False
-            )
-
-    epc_qr_payload = fields.Text(
-        string="EPC QR Code",
-        compute="_compute_epc_qr",
-        help="EPC069-12 payload of a SEPA credit transfer of the total claimed, "
-        "printed on the letter and attached to the email (EUR reminders only).",
-    )
-    epc_payment_details = fields.Text(compute="_compute_epc_qr")
-    epc_qr_error = fields.Char(
-        string="No EPC QR Code Because", compute="_compute_epc_qr"
-    )
-
     is_written_demand = fields.Boolean(
         compute="_compute_is_written_demand",
         help="A formal notice or legal-stage letter: once its receipt is proven, "
@@ -189,6 +265,8 @@ class DunningCommunication(models.Model):
 
     @api.depends(
         "line_ids.include",
+        "line_ids.section",
+        "line_ids.claimed",
         "line_ids.amount_residual",
         "line_ids.interest_amount",
         "line_ids.compensation_amount",
@@ -196,26 +274,58 @@ class DunningCommunication(models.Model):
     )
     def _compute_amounts(self):
         for communication in self:
+            totals = defaultdict(float)
+            claimed_not_due = 0.0
             lines = communication.line_ids.filtered("include")
-            communication.line_count = len(lines)
-            communication.amount_residual = sum(lines.mapped("amount_residual"))
-            communication.interest_amount = sum(lines.mapped("interest_amount"))
-            communication.compensation_amount = sum(lines.mapped("compensation_amount"))
-            fee = communication.company_currency_id._convert(
-                communication.fee_amount,
-                communication.currency_id,
-                communication.company_id,
-                communication.date or fields.Date.context_today(communication),
+            for line in lines:
+                totals[line.section] += line.amount_residual
+                if line.section == "not_due" and line.claimed:
+                    claimed_not_due += line.amount_residual
+            overdue = lines.filtered(lambda line: line.section == "overdue")
+            currency = communication.currency_id
+            interest = sum(overdue.mapped("interest_amount"))
+            compensation = sum(overdue.mapped("compensation_amount"))
+            fee = communication._fee_in_currency()
+            charges = interest + compensation + fee
+            credit = -totals["credit"]
+            communication.line_count = len(overdue)
+            communication.amount_residual = totals["overdue"]
+            communication.amount_not_due = totals["not_due"]
+            communication.amount_credit = credit
+            communication.amount_disputed = totals["disputed"]
+            communication.amount_paused = totals["paused"]
+            communication.interest_amount = interest
+            communication.compensation_amount = compensation
+            to_pay = totals["overdue"] + claimed_not_due + charges - credit
+            communication.amount_total = max(currency.round(to_pay), 0.0)
+            communication.amount_owed = currency.round(
+                totals["overdue"]
+                + totals["not_due"]
+                + totals["paused"]
+                + charges
+                - credit
             )
-            communication.amount_total = (
-                communication.amount_residual
-                + communication.interest_amount
-                + communication.compensation_amount
-                + fee
-            )
+
+    def _fee_in_currency(self):
+        self.ensure_one()
+        if not self.fee_amount:
+            return 0.0
+        return self.company_currency_id._convert(
+            self.fee_amount,
+            self.currency_id,
+            self.company_id,
+            self.date or self.company_id._dunning_today(),
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Reminders are made by dunning runs only: a user cannot create one for
+        # any invoice at any level (the run checks the user's right, then
+        # creates them as superuser).
+        if not self.env.su:
+            raise AccessError(
+                _("Reminders are made by dunning runs: start a run instead.")
+            )
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 company = self.env["res.company"].browse(
@@ -225,6 +335,46 @@ class DunningCommunication(models.Model):
                     company
                 ).next_by_code("dunning.communication") or _("New")
         return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            draft_fields = set(self._dunning_draft_fields).intersection(vals)
+            if draft_fields and self.filtered(lambda c: c.state != "draft"):
+                raise UserError(
+                    _(
+                        "Only a draft reminder can change its level, channels or "
+                        "address: %s is no longer a draft.",
+                        self.filtered(lambda c: c.state != "draft")[0].name,
+                    )
+                )
+            if draft_fields:
+                self._check_dunning_user()
+        if "level_id" in vals:
+            level = self.env["dunning.level"].browse(vals["level_id"])
+            self._check_level_not_lower(level)
+            if not self.env.su:
+                # The channels and the address follow the level chosen by hand,
+                # unless given with it.
+                for communication in self:
+                    level_vals = {
+                        channel: level[channel]
+                        for channel in CHANNELS
+                        if channel not in vals
+                    }
+                    if "email_to" not in vals:
+                        email_to, via_pec = communication.partner_id._dunning_email_to(
+                            level
+                        )
+                        level_vals.update(email_to=email_to, via_pec=via_pec)
+                    super(DunningCommunication, communication.sudo()).write(level_vals)
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su:
+            raise AccessError(
+                _("Reminders are never deleted: cancel a draft or discard its run.")
+            )
+        return super().unlink()
 
     def _compute_display_name(self):
         for communication in self:
@@ -237,26 +387,49 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def action_send(self):
-        """Send these draft reminders now."""
+        """Send these drafts now (re-checked first; a level that needs a
+        credit manager's approval waits for it)."""
         self._check_dunning_user()
-        self.filtered(lambda c: c.state == "draft")._send()
-        return True
+        drafts = self.filtered(lambda c: c.state == "draft")
+        self._check_not_simulation(drafts)
+        drafts.sudo()._send()
+        return drafts._notify_outcome()
+
+    def action_approve(self):
+        """A credit manager approves reminders waiting for approval: they are
+        re-checked as of today and sent."""
+        self._check_credit_manager()
+        waiting = self.filtered(lambda c: c.state == "to_approve")
+        waiting.sudo()._send(approved=True)
+        return waiting._notify_outcome()
+
+    def action_retry(self):
+        """Try again reminders that ended in error (after fixing the cause)."""
+        self._check_dunning_user()
+        failed = self.filtered(lambda c: c.state == "error")
+        self._check_not_simulation(failed)
+        failed.sudo()._write_controlled({"state": "draft"})
+        failed.sudo()._send()
+        return failed._notify_outcome()
 
     def action_cancel(self):
         self._check_dunning_user()
-        sent = self.filtered(lambda c: c.state == "sent")
-        if sent:
+        gone = self.filtered(lambda c: c.state not in ("draft", "to_approve", "error"))
+        if gone.filtered(lambda c: c.state != "cancelled"):
             raise UserError(
                 _(
-                    "%s was already sent: a sent reminder stays in the history.",
-                    sent[0].name,
+                    "%s went out already: a sent reminder stays in the history.",
+                    gone[0].name,
                 )
             )
-        self.write({"state": "cancelled"})
+        todo = self - gone
+        todo._write_controlled(
+            {"state": "cancelled", "note": _("Cancelled by %s.", self.env.user.name)}
+        )
         return True
 
     def action_print_letter(self):
-        """Download the letter (or a preview of it for a draft)."""
+        """Download the letter (a marked draft for a reminder not sent)."""
         ids = ",".join(str(i) for i in self.ids)
         return {
             "type": "ir.actions.act_url",
@@ -278,7 +451,7 @@ class DunningCommunication(models.Model):
             target="new",
             context={
                 "default_partner_id": self.partner_id.commercial_partner_id.id,
-                "default_move_ids": self.line_ids.filtered("include").move_id.ids,
+                "default_move_ids": self._claimed_lines().move_id.ids,
                 "default_kind": "formal_notice",
                 "default_communication_id": self.id,
                 "default_company_id": self.company_id.id,
@@ -290,140 +463,223 @@ class DunningCommunication(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Invoices of %s", self.name),
+            "name": _("Open Items of %s", self.name),
             "res_model": "account.move",
             "view_mode": "list,form",
             "domain": [("id", "in", self.line_ids.move_id.ids)],
         }
 
-    def _split_overridden_levels(self):
-        """Move preview lines whose level the accountant changed to a reminder
-        of that level (created if needed). Returns all the drafts to send."""
-        Line = self.env["dunning.communication.line"]
-        result = self
+    def _notify_outcome(self):
+        """A notification saying what happened to the reminders just handled."""
+        counts = defaultdict(int)
         for communication in self:
-            moved = communication.line_ids.filtered(
-                lambda line, c=communication: line.level_id != c.level_id
+            counts[communication.state] += 1
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        parts = [f"{labels[state]}: {count}" for state, count in counts.items()]
+        errors = self.filtered(lambda c: c.state == "error")
+        message = ", ".join(parts) or _("Nothing to send.")
+        if errors:
+            message += "\n" + "\n".join(
+                f"{c.name} ({c.partner_id.name}): {c.note}" for c in errors[:10]
             )
-            for level, lines in moved.grouped("level_id").items():
-                if level.policy_id != communication.policy_id:
-                    raise UserError(
-                        _(
-                            "%(ref)s: level %(level)s is not in policy %(policy)s.",
-                            ref=communication.name,
-                            level=level.name,
-                            policy=communication.policy_id.name,
-                        )
-                    )
-                reached = Line.search(
-                    [
-                        ("move_line_id", "in", lines.move_line_id.ids),
-                        ("state", "=", "sent"),
-                        ("level_rank", ">=", level.rank),
-                    ],
-                    limit=1,
-                )
-                if reached:
-                    raise UserError(
-                        _(
-                            "%(invoice)s already reached level %(level)s or higher: "
-                            "levels never go backwards.",
-                            invoice=reached.move_id.name,
-                            level=level.name,
-                        )
-                    )
-                sibling = result.filtered(
-                    lambda c, lv=level, co=communication: c.level_id == lv
-                    and c.partner_id == co.partner_id
-                    and c.currency_id == co.currency_id
-                )[:1]
-                if not sibling:
-                    sibling = communication.copy(
-                        {
-                            "level_id": level.id,
-                            "run_id": communication.run_id.id,
-                            "date": communication.date,
-                            "line_ids": [],
-                            **{channel: level[channel] for channel in CHANNELS},
-                            "email_to": communication.partner_id._dunning_email_to(
-                                level
-                            ),
-                        }
-                    )
-                    result |= sibling
-                lines.write({"communication_id": sibling.id, "level_rank": level.rank})
-        return result
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Reminders"),
+                "message": message,
+                "type": "danger" if errors else "success",
+                "sticky": bool(errors),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Rights
+    # ------------------------------------------------------------------
 
     def _check_dunning_user(self):
-        if not self.env.su and not self.env.user.has_group(
-            "dunning_advanced.group_dunning_user"
-        ):
-            raise UserError(_("Only Dunning Users can send or cancel reminders."))
+        if not self.env.su and not self.env.user.has_group(DUNNING_USER):
+            raise AccessError(_("Only Dunning Users can send or change reminders."))
+
+    def _check_credit_manager(self):
+        if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
+            raise AccessError(_("Only Credit Managers can approve reminders."))
+
+    def _check_not_simulation(self, communications):
+        today_by_company = {}
+        for communication in communications:
+            company = communication.company_id
+            if company not in today_by_company:
+                today_by_company[company] = company._dunning_today()
+            if communication.is_simulation or (
+                communication.date > today_by_company[company]
+            ):
+                raise UserError(
+                    _(
+                        "%(ref)s is a simulation of %(date)s: reminders go out on "
+                        "their day, never before. Start a run today to send.",
+                        ref=communication.name,
+                        date=format_date(self.env, communication.date),
+                    )
+                )
+
+    def _check_level_not_lower(self, level):
+        """A draft's level may be raised by hand, within its policy, never set at
+        or below what the customer has already received."""
+        for communication in self.filtered(lambda c: c.state == "draft"):
+            if level.policy_id != communication.policy_id:
+                raise UserError(
+                    _(
+                        "%(ref)s: level %(level)s is not in policy %(policy)s.",
+                        ref=communication.name,
+                        level=level.name,
+                        policy=communication.policy_id.name,
+                    )
+                )
+            reached = communication._reached_rank()
+            if level.rank <= reached:
+                raise UserError(
+                    _(
+                        "%(customer)s already received level %(rank)s: levels never "
+                        "go backwards. Choose a higher level.",
+                        customer=communication.partner_id.name,
+                        rank=reached,
+                    )
+                )
 
     # ------------------------------------------------------------------
-    # Sending
+    # Re-checks before sending
     # ------------------------------------------------------------------
 
-    def _send(self):
-        """Every channel of each reminder, in the caller's transaction.
+    def _claimed_lines(self):
+        return self.line_ids.filtered(lambda line: line.claimed and line.include)
 
-        Emails and SMS go to Odoo's queues (mail.mail, sms.sms) in the same
-        transaction as the state change: a crash before the commit sends
-        nothing, and nothing is sent twice.
+    def _reached_rank(self):
+        """Highest level the customer's open items (of this reminder's company
+        and currency) reached with reminders that went out."""
+        self.ensure_one()
+        lines = self.env["dunning.communication.line"].search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("communication_id.currency_id", "=", self.currency_id.id),
+                ("level_reached", "=", True),
+                ("move_line_id.reconciled", "=", False),
+                ("communication_id", "!=", self.id),
+            ],
+            order="level_rank desc",
+            limit=1,
+        )
+        return lines.level_rank
+
+    def _recheck(self):
+        """Bring drafts up to today before they go out.
+
+        Each line is checked again: paid items leave, items disputed or paused
+        since are no longer claimed, amounts are today's. A reminder is
+        cancelled, saying why, when its customer is now in a collection case or
+        excluded, when another run already sent this level or a higher one, or
+        when nothing is left to claim. The others are dated today, with their
+        interest and fee to today. Returns the reminders still to send.
         """
-        to_send = self._drop_settled_lines()
-        if not to_send:
-            return
-        to_send._compute_interest()
-        for communication in to_send:
-            communication._compute_fee()
-        for communication in to_send:
-            communication._send_channels()
-        to_send.write({"state": "sent", "sent_date": fields.Datetime.now()})
-        to_send._post_fees()
-        to_send._apply_credit_holds()
-        to_send._log_history()
-        to_send.filtered(lambda c: c.level_id.legal_stage)._start_legal_stage()
-
-    def _drop_settled_lines(self):
-        """Remove lines paid since the preview and lines left out by hand.
-
-        Returns the reminders that still have something to remind; the others
-        are cancelled.
-        """
-        lines = self.line_ids
-        dropped = lines.filtered(
-            lambda line: not line.include
-            or line.move_line_id.reconciled
-            or line.move_line_id.company_currency_id.compare_amounts(
-                line.move_line_id.amount_residual,
-                line.communication_id.level_id.tolerance,
+        Run = self.env["dunning.run"]
+        keep = self.browse()
+        for company, communications in self.grouped("company_id").items():
+            today = company._dunning_today()
+            partners = communications.partner_id
+            blocked = Run._blocked_partner_ids(company, today, partners.ids)
+            paused = Run._paused_line_reasons(
+                company, today, communications.line_ids.move_line_id.ids
             )
-            <= 0
-        )
-        dropped.unlink()
-        for line in lines - dropped:
-            line.amount_residual = line.move_line_id.amount_residual_currency
-        empty = self.filtered(lambda c: not c.line_ids)
-        empty.write(
-            {"state": "cancelled", "note": _("Nothing left to remind: all paid.")}
-        )
-        return self - empty
+            for communication in communications:
+                reason = communication._recheck_one(today, blocked, paused)
+                if reason:
+                    communication._write_controlled(
+                        {"state": "cancelled", "note": reason}
+                    )
+                else:
+                    keep |= communication
+        keep._compute_charges()
+        return keep
+
+    def _recheck_one(self, today, blocked, paused):
+        """Update one draft to today; the reason to cancel it, if any."""
+        self.ensure_one()
+        partner = self.partner_id
+        if partner.id in blocked:
+            return blocked[partner.id]
+        reached = self._reached_rank()
+        if reached >= self.level_rank:
+            return _(
+                "Not sent: %(customer)s already received level %(rank)s since this "
+                "draft was made.",
+                customer=partner.name,
+                rank=reached,
+            )
+        Line = self.env["dunning.communication.line"]
+        gone = Line
+        for line in self.line_ids:
+            aml = line.move_line_id
+            if aml.reconciled or aml.company_currency_id.is_zero(aml.amount_residual):
+                gone |= line
+                continue
+            vals = {
+                "amount_residual": aml.amount_residual_currency,
+                "days_overdue": (today - line.date_maturity).days,
+            }
+            reason = paused.get(aml.id)
+            if reason and line.section in ("overdue", "not_due"):
+                vals.update(
+                    section="disputed" if reason[0] == "dunning.dispute" else "paused",
+                    claimed=False,
+                    pause_reason=reason[1],
+                )
+            line._write_controlled(vals)
+        gone.sudo().unlink()
+        if not self._claimed_lines():
+            return _("Not sent: nothing is left to claim (paid, disputed or paused).")
+        if self.date != today:
+            self._write_controlled({"date": today})
+        return False
+
+    # ------------------------------------------------------------------
+    # Charges: interest, compensation, fee (drafts and at sending)
+    # ------------------------------------------------------------------
+
+    def _compute_charges(self):
+        """Interest and compensation on the claimed overdue items, and the fee,
+        to the reminder's date; on drafts too, so a preview shows them."""
+        self._compute_interest()
+        for communication in self:
+            communication._compute_fee()
 
     def _compute_interest(self):
-        """Statutory interest to the reminder's date on each line, when the level
-        adds interest: D.Lgs. 231/2002 for businesses (and 40 EUR per invoice),
-        the legal rate of art. 1284 c.c. for consumers. Days and compensation
-        already on an interest invoice are not claimed again."""
+        """Statutory interest to the reminder's date on each claimed overdue
+        item, when the level adds interest: D.Lgs. 231/2002 for businesses (and
+        40 EUR per invoice), the legal rate of art. 1284 c.c. for consumers.
+        Days and compensation already on an interest invoice are not claimed
+        again."""
         Rate = self.env["dunning.interest.rate"]
         tables = {kind: Rate._rate_table(kind) for kind in (KIND_B2B, KIND_LEGAL)}
         eur = self.env.ref("base.EUR")
-        for communication in self.filtered(lambda c: c.level_id.add_interest):
+        for communication in self:
+            lines = communication.line_ids
+            if not communication.level_id.add_interest:
+                lines.filtered(
+                    lambda line: line.interest_amount or line.compensation_amount
+                )._write_controlled({"interest_amount": 0.0, "compensation_amount": 0.0})
+                continue
             kind = KIND_B2B if communication.is_b2b else KIND_LEGAL
             compensated = set()
-            for line in communication.line_ids:
+            note = False
+            for line in lines:
+                vals = {"interest_amount": 0.0, "compensation_amount": 0.0}
+                late = communication.date > line.date_maturity
+                if line.section != "overdue" or not line.include or not late:
+                    line._write_controlled(vals)
+                    continue
                 principal = _decimal(line.amount_residual)
-                line.compensation_amount = 0.0  # recomputed below when owed
                 invoiced_to = line.move_id.dunning_interest_invoiced_to
                 start = max(line.date_maturity, invoiced_to or line.date_maturity)
                 try:
@@ -435,24 +691,37 @@ class DunningCommunication(models.Model):
                         cadence=CADENCE_BY_KIND[kind],
                     )
                 except ValueError as error:
-                    communication.interest_note = str(error)
-                    line.interest_amount = 0.0
+                    note = str(error)
+                    line._write_controlled(vals)
                     continue
-                line.interest_amount = float(result.total)
-                late = communication.date > line.date_maturity
+                vals["interest_amount"] = float(result.total)
+                vals["interest_detail"] = communication._interest_detail(result)
                 if (
                     communication.is_b2b
-                    and late
                     and line.move_id not in compensated
                     and not line.move_id.dunning_compensation_invoiced
                 ):
                     compensated.add(line.move_id)
-                    line.compensation_amount = eur._convert(
+                    vals["compensation_amount"] = eur._convert(
                         float(compensation_b2b()),
                         communication.currency_id,
                         communication.company_id,
                         communication.date,
                     )
+                line._write_controlled(vals)
+            communication._write_controlled({"interest_note": note})
+
+    def _interest_detail(self, result):
+        """'10.15 % for 35 days' for each period of an interest result."""
+        parts = [
+            self.env._(
+                "%(rate)s %% for %(days)s days",
+                rate=f"{line.rate:.2f}",
+                days=line.days,
+            )
+            for line in result.lines
+        ]
+        return "; ".join(parts)[:250] or False
 
     def _compute_fee(self):
         self.ensure_one()
@@ -460,47 +729,124 @@ class DunningCommunication(models.Model):
         base = self.currency_id._convert(
             self.amount_residual, self.company_currency_id, self.company_id, self.date
         )
-        self.fee_amount = float(
-            fee_amount(
-                level.fee_type,
-                fixed=_decimal(level.fee_fixed),
-                percent=Decimal(str(level.fee_percent)),
-                cap=_decimal(level.fee_cap) if level.fee_cap else None,
-                base=_decimal(base),
+        amount = fee_amount(
+            level.fee_type,
+            fixed=_decimal(level.fee_fixed),
+            percent=Decimal(str(level.fee_percent)),
+            cap=_decimal(level.fee_cap) if level.fee_cap else None,
+            base=_decimal(base),
+        )
+        detail = False
+        if level.fee_type == "percent" and amount:
+            detail = _(
+                "%(percent)s %% of %(base)s",
+                percent=f"{level.fee_percent:g}",
+                base=format_amount(self.env, base, self.company_currency_id),
             )
+            if level.fee_cap and float(amount) >= level.fee_cap:
+                detail = _(
+                    "%(detail)s, at most %(cap)s",
+                    detail=detail,
+                    cap=format_amount(self.env, level.fee_cap, self.company_currency_id),
+                )
+        self._write_controlled({"fee_amount": float(amount), "fee_detail": detail})
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    def _send(self, approved=False):
+        """Send these reminders; one that cannot be produced goes to *error*
+        with its reason and the others carry on.
+
+        Called as superuser by the actions and the scheduled run, after they
+        checked the user's right. Drafts are re-checked first; a level asking
+        for approval waits for a credit manager unless ``approved``. Documents
+        (letter, QR codes) are made per reminder, the emails rendered per
+        template and language in one go, then each reminder is delivered in a
+        savepoint of its own: its emails, SMS, call, fee entry, hold and legal
+        case are all there or none is.
+        """
+        todo = self._recheck()
+        if not approved:
+            waiting = todo.filtered(lambda c: c.level_id.requires_approval)
+            waiting._ask_approval()
+            todo -= waiting
+        if not todo:
+            return
+        ready = todo._isolated(lambda c: c._prepare_documents())
+        rendered = ready._render_emails()
+        sent = ready._isolated(lambda c: c._deliver(rendered.get(c.id)))
+        sent._log_history()
+
+    def _isolated(self, step):
+        """Run ``step`` on each reminder in a savepoint; a failure puts that
+        reminder in error with its reason. Returns the ones that went through."""
+        done = self.browse()
+        for communication in self:
+            try:
+                with self.env.cr.savepoint():
+                    step(communication)
+            except Exception as error:  # noqa: BLE001  one reminder never stops a run
+                communication._set_error(error)
+                continue
+            done |= communication
+        return done
+
+    def _set_error(self, error):
+        self.ensure_one()
+        message = str(error.args[0]) if getattr(error, "args", None) else str(error)
+        _logger.info("Reminder %s not sent: %s", self.name, message)
+        self._write_controlled(
+            {"state": "error", "note": _("Not sent: %s", message or repr(error))}
         )
 
-    def _send_channels(self):
+    def _ask_approval(self):
+        """Leave these reminders to a credit manager, with a to-do."""
+        self._write_controlled({"state": "to_approve"})
+        for communication in self:
+            manager = communication.company_id._dunning_credit_manager()
+            if manager:
+                communication.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=communication.date,
+                    user_id=manager.id,
+                    summary=_(
+                        "Approve %(level)s to %(customer)s",
+                        level=communication.level_id.name,
+                        customer=communication.partner_id.name,
+                    ),
+                )
+
+    def _deliver(self, email_values):
+        """Everything of one reminder that goes out, in the caller's savepoint:
+        fee entry, hold, legal stage, and then its channels, or the wait for
+        its pagoPA notice."""
+        self.ensure_one()
+        self._write_controlled({"sent_date": fields.Datetime.now()})
+        self._post_fees()
+        self._apply_credit_holds()
+        if self.level_id.legal_stage:
+            self._start_legal_stage()
+        if self._pagopa_wait():
+            self._write_controlled({"state": "pending"})
+            return
+        self._output_channels(email_values)
+        self._write_controlled({"state": "sent"})
+
+    def _output_channels(self, email_values=None):
+        """The email (queued in mail.mail), the letter, the SMS, the call."""
         self.ensure_one()
         partner = self.partner_id
-        notes = self._pagopa_issue_notice()
-        self._log_payment_qr_problems()
+        notes = [self.note] if self.note else []
         send_letter = self.send_letter
         if self.send_email and not self.email_to:
             notes.append(_("No email address: a letter is sent instead."))
             send_letter = True
-        letter = self._attach_letter() if send_letter else False
+        if send_letter:
+            self._attach_letter()
         if self.send_email and self.email_to:
-            template = self.level_id.mail_template_id
-            if not template:
-                raise UserError(
-                    _("Level %s has no email template.", self.level_id.display_name)
-                )
-            attachments = (letter.ids if letter else []) + (
-                self._email_payment_attachments().ids
-            )
-            notice = self._pagopa_payable_notice()
-            if notice:
-                attachments += notice._notice_attachment().ids
-            mail_id = template.with_context(lang=partner.lang).send_mail(
-                self.id,
-                email_values={
-                    "email_to": self.email_to,
-                    "attachment_ids": [Command.set(attachments)],
-                },
-                email_layout_xmlid="mail.mail_notification_light",
-            )
-            self.mail_id = mail_id
+            self._queue_email(email_values)
         if self.send_sms:
             if partner.mobile or partner.phone:
                 self._message_sms_with_template(
@@ -518,33 +864,17 @@ class DunningCommunication(models.Model):
                 user_id=collector.id,
                 summary=_("Call %s about overdue invoices", partner.display_name),
                 note=_(
-                    "%(level)s: %(amount)s overdue.",
+                    "%(level)s: %(amount)s to pay.",
                     level=self.level_id.name,
                     amount=format_amount(self.env, self.amount_total, self.currency_id),
                 ),
             )
+        vals = {"note": "\n".join(notes) or False}
         if send_letter and not self.send_letter:
-            self.send_letter = True
-        if notes:
-            self.note = "\n".join(notes)
-
-    def _attach_letter(self):
-        self.ensure_one()
-        pdf = self._render_letter_pdf()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"{self._letter_file_name()}.pdf",
-                "raw": pdf,
-                "mimetype": "application/pdf",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
-        self.letter_attachment_id = attachment
-        return attachment
-
-    def _letter_file_name(self):
-        return f"{self.name.replace('/', '-')} {self.partner_id.name}"
+            vals["send_letter"] = True
+        self.sudo().write(vals)
+        if self.letter_attachment_id and self.run_id:
+            self.run_id._letters_changed()
 
     def _post_fees(self):
         """Fees the level posts as their own invoice, when the reminder goes out."""
@@ -557,7 +887,6 @@ class DunningCommunication(models.Model):
                 self.env["account.move"]
                 .sudo()
                 .with_company(communication.company_id)
-                .with_context(dunning_credit_check_bypass=True)
                 .create(
                     {
                         "move_type": "out_invoice",
@@ -568,7 +897,7 @@ class DunningCommunication(models.Model):
                         "dunning_exclusion_reason": _("Dunning fee"),
                         "invoice_origin": communication.name,
                         "invoice_line_ids": [
-                            Command.create(
+                            fields.Command.create(
                                 {
                                     "product_id": product.id,
                                     "name": _(
@@ -578,15 +907,17 @@ class DunningCommunication(models.Model):
                                     ),
                                     "quantity": 1,
                                     "price_unit": communication.fee_amount,
-                                    "tax_ids": [Command.clear()],
+                                    "tax_ids": [fields.Command.clear()],
                                 }
                             )
                         ],
                     }
                 )
             )
-            move.action_post()
-            communication.write({"fee_move_id": move.id, "fee_invoiced": True})
+            move.with_context(dunning_credit_check_bypass=True).action_post()
+            communication._write_controlled(
+                {"fee_move_id": move.id, "fee_invoiced": True}
+            )
 
     def _apply_credit_holds(self):
         blocking = self.filtered(lambda c: c.level_id.credit_hold)
@@ -608,14 +939,20 @@ class DunningCommunication(models.Model):
                 )
             profiles._refresh_hold()
 
+    def _start_legal_stage(self):
+        """The legal stage is reached: the customer's collection case is opened
+        (or these invoices added to it), with a to-do to hand it over."""
+        return self.env["dunning.collection.case"]._open_from_communications(self)
+
     def _log_history(self):
-        """A note on the customer and on each invoice, in two batched writes."""
-        partner_bodies = {}
+        """A note on the customer and on each claimed invoice, in two batched
+        writes."""
+        partner_bodies = defaultdict(list)
         move_bodies = defaultdict(list)
         for communication in self:
             summary = communication._history_summary()
-            partner_bodies.setdefault(communication.partner_id.id, []).append(summary)
-            for move in communication.line_ids.move_id:
+            partner_bodies[communication.partner_id.id].append(summary)
+            for move in communication._claimed_lines().move_id:
                 move_bodies[move.id].append(summary)
         self.env["res.partner"].sudo().browse(list(partner_bodies))._message_log_batch(
             bodies={pid: Markup("<br/>").join(b) for pid, b in partner_bodies.items()}
@@ -626,25 +963,31 @@ class DunningCommunication(models.Model):
 
     def _history_summary(self):
         self.ensure_one()
-        channels = ", ".join(self._sent_channel_labels()) or _("no channel")
+        channels = ", ".join(self._channel_labels()) or _("no channel")
         link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
             self._name,
             self.id,
             self.name,
         )
         return Markup("%s") % _(
-            "Reminder %(link)s, %(level)s, by %(channels)s: %(amount)s",
+            "Reminder %(link)s, %(level)s, by %(channels)s: %(amount)s to pay, "
+            "%(owed)s owed in all",
             link=link,
             level=self.level_id.name,
             channels=channels,
             amount=format_amount(self.env, self.amount_total, self.currency_id),
+            owed=format_amount(self.env, self.amount_owed, self.currency_id),
         )
 
-    def _sent_channel_labels(self):
+    def _channel_labels(self):
         labels = []
-        if self.mail_id:
-            labels.append(_("email to %s", self.email_to))
-        if self.letter_attachment_id and self.send_letter:
+        if self.send_email and self.email_to:
+            labels.append(
+                _("PEC to %s", self.email_to)
+                if self.via_pec
+                else _("email to %s", self.email_to)
+            )
+        if self.send_letter or (self.send_email and not self.email_to):
             labels.append(_("letter"))
         if self.send_sms and (self.partner_id.mobile or self.partner_id.phone):
             labels.append(_("SMS"))
@@ -652,355 +995,82 @@ class DunningCommunication(models.Model):
             labels.append(_("phone call"))
         return labels
 
-    def _start_legal_stage(self):
-        """The legal stage is reached: the customer's collection case is opened
-        (or these invoices added to it), with a to-do to hand it over."""
-        return self.env["dunning.collection.case"]._open_from_communications(self)
-
     # ------------------------------------------------------------------
-    # Letter
+    # Delivery: bounces and failures, the letter instead
     # ------------------------------------------------------------------
 
-    def _render_letter_pdf(self):
-        pdf = lr.render_letter(self._prepare_letter())
-        notice = self._pagopa_payable_notice()
-        return merge_pdf([pdf, notice._render_pdf()]) if notice else pdf
+    def _on_email_failed(self, reason):
+        """The email of these reminders failed or bounced: say so, and produce
+        the letter instead when the level asks for it."""
+        for communication in self.filtered(lambda c: c.state in ("sent", "pending")):
+            vals = {"state": "delivery_failed", "delivery_note": reason}
+            body = _(
+                "The email to %(address)s was not delivered: %(reason)s",
+                address=communication.email_to,
+                reason=reason,
+            )
+            if communication.level_id.letter_fallback and not (
+                communication.letter_attachment_id
+            ):
+                try:
+                    with self.env.cr.savepoint():
+                        communication._attach_letter()
+                        communication.sudo().write({"send_letter": True})
+                    body += " " + _("A letter was produced instead, to print and post.")
+                    if communication.run_id:
+                        communication.run_id._letters_changed()
+                except Exception as error:  # noqa: BLE001  keep the failure recorded
+                    body += " " + _("The letter could not be produced: %s", error)
+            communication._write_controlled(vals)
+            communication._message_log(body=body)
+            communication.partner_id.commercial_partner_id.sudo()._message_log(
+                body=body
+            )
+
+    def _message_receive_bounce(self, email, partner):
+        """Odoo's mail gateway found a bounce of this reminder's email."""
+        res = super()._message_receive_bounce(email, partner)
+        self.sudo()._on_email_failed(_("the message bounced (%s).", email))
+        return res
+
+    # ------------------------------------------------------------------
+    # Waiting for the pagoPA notice
+    # ------------------------------------------------------------------
 
     @api.model
-    def _render_letters_pdf(self, communications):
-        """One PDF of many letters: the stored ones merged, others rendered."""
-        parts = []
-        for communication in communications:
-            attachment = communication.letter_attachment_id
-            parts.append(
-                attachment.raw if attachment else communication._render_letter_pdf()
+    def _cron_send_pending(self):
+        """Reminders waiting for their pagoPA notice: out with the notice once
+        it is published (or refused), without it once the wait is over."""
+        now = fields.Datetime.now()
+        pending = self.sudo().search([("state", "=", "pending")], order="id")
+        for communication in pending:
+            notices = communication.pagopa_notice_ids
+            waiting = notices.filtered(lambda n: n.state in ("draft", "queued"))
+            published = notices.filtered(lambda n: n.state == "published")
+            timed_out = communication.pagopa_wait_until and (
+                communication.pagopa_wait_until <= now
             )
-        return merge_pdf(parts) if len(parts) > 1 else (parts[0] if parts else b"")
-
-    def _letter_lang(self):
-        lang = self.partner_id.lang or self.env.lang or "en_US"
-        return lang if lang[:2] in ("it", "en") else "en_US"
-
-    def _prepare_letter(self):
-        """The plain data of the letter, in the customer's language."""
-        self.ensure_one()
-        lang = self._letter_lang()
-        record = self.with_context(lang=lang)
-        level = record.level_id
-        company = record.company_id
-        partner = record.partner_id
-        bank = company._dunning_bank()
-        lines = record.line_ids.filtered("include").sorted("date_maturity")
-        currency = record.currency_id
-        invoices = [
-            lr.LetterInvoiceLine(
-                number=line.move_id.name,
-                invoice_date=line.move_id.invoice_date or line.move_id.date,
-                due_date=line.date_maturity,
-                days_late=max(line.days_overdue, 0),
-                original=_decimal(line.amount_original),
-                residual=_decimal(line.amount_residual),
-            )
-            for line in lines
-        ]
-        charges = record._letter_charges()
-        total = sum((i.residual for i in invoices), Decimal(0)) + sum(
-            (c.amount for c in charges), Decimal(0)
-        )
-        reference = record.name
-        instructions = []
-        if bank:
-            instructions.append(record.env._("IBAN: %s", bank.acc_number))
-            if bank.bank_bic:
-                instructions.append(record.env._("BIC: %s", bank.bank_bic))
-        instructions.append(
-            record.env._(
-                "Please quote: %s",
-                ", ".join(lines.move_id.mapped("name")) or reference,
-            )
-        )
-        return lr.Letter(
-            company=lr.LetterCompany(
-                name=company.name,
-                street=company.street or "",
-                zip=company.zip or "",
-                city=company.city or "",
-                country=company.country_id.name or "",
-                vat=company.vat or "",
-                phone=company.phone or "",
-                email=company.email or "",
-                website=company.website or "",
-                logo_png=base64.b64decode(company.logo) if company.logo else None,
-                iban=bank.acc_number or "",
-                bic=bank.bank_bic or "",
-                pec="",
-            ),
-            partner=lr.LetterPartner(
-                name=partner.commercial_partner_id.name,
-                street=partner.street or "",
-                street2=partner.street2 or "",
-                zip=partner.zip or "",
-                city=partner.city or "",
-                state=partner.state_id.code or "",
-                country=partner.country_id.name
-                if partner.country_id != company.country_id
-                else "",
-                vat=partner.commercial_partner_id.vat or "",
-                fiscal_code="",
-            ),
-            lang=lang,
-            date=record.date,
-            place=company.city or "",
-            reference=reference,
-            subject=level.subject or level.name,
-            level_name=level.name,
-            opening_text=level.letter_opening or "",
-            closing_text=level.letter_closing or "",
-            invoices=invoices,
-            charges=charges,
-            currency_symbol=currency.symbol,
-            total_due=total,
-            payment_instructions=instructions,
-            qr_codes=record._letter_qr_codes(),
-            signature_name=company.name,
-            signature_title=record.env._("Credit Management"),
-            is_formal_notice=level.is_formal_notice,
-        )
-
-    def _letter_charges(self):
-        charges = []
-        if self.interest_amount:
-            rate_kind = _("D.Lgs. 231/2002") if self.is_b2b else _("art. 1284 c.c.")
-            charges.append(
-                lr.LetterCharge(
-                    label=_(
-                        "Late payment interest to %(date)s (%(law)s)",
-                        date=format_date(self.env, self.date),
-                        law=rate_kind,
-                    ),
-                    amount=_decimal(self.interest_amount),
+            if waiting and not timed_out and not published:
+                continue
+            if not published:
+                reason = (
+                    notices[:1].last_error
+                    or _("the payment notice was not published in time")
                 )
-            )
-        if self.compensation_amount:
-            charges.append(
-                lr.LetterCharge(
-                    label=_(
-                        "Fixed compensation for recovery costs (art. 6 D.Lgs. 231/2002)"
-                    ),
-                    amount=_decimal(self.compensation_amount),
+                note = _(
+                    "Sent without its pagoPA notice: %(reason)s",
+                    reason=reason,
                 )
-            )
-        if self.fee_amount:
-            fee = self.company_currency_id._convert(
-                self.fee_amount, self.currency_id, self.company_id, self.date
-            )
-            charges.append(
-                lr.LetterCharge(label=_("Reminder fee"), amount=_decimal(fee))
-            )
-        return charges
-
-    def _letter_qr_codes(self):
-        """Payment QR codes on the letter; the payment-links flow adds them."""
-        return self._epc_letter_qr_codes() + self._pagopa_letter_qr_codes()
-
-    # ------------------------------------------------------------------
-    # EPC QR code (SEPA credit transfer, EPC069-12)
-    # ------------------------------------------------------------------
-
-    @api.depends(
-        "currency_id",
-        "amount_total",
-        "company_id",
-        "line_ids.include",
-        "line_ids.move_id.payment_reference",
-    )
-    def _compute_epc_qr(self):
-        eur = self.env.ref("base.EUR")
-        for communication in self:
-            payload = details = error = False
-            if communication.currency_id == eur and communication.amount_total > 0:
-                try:
-                    payload, details = communication._epc_qr_data()
-                except ValueError as exc:
-                    error = str(exc)
-            communication.epc_qr_payload = payload
-            communication.epc_payment_details = details
-            communication.epc_qr_error = error
-
-    def _epc_qr_data(self):
-        """(EPC payload, payment details for the email); ValueError saying
-        what to fix when the code cannot be made."""
-        self.ensure_one()
-        company = self.company_id
-        bank = company._dunning_bank()
-        if not bank:
-            raise ValueError(
-                _("%s has no bank account for reminders.", company.display_name)
-            )
-        amount = _decimal(self.amount_total)
-        reference, text = self._epc_remittance()
-        payload = epc_qr_payload(
-            company.name,
-            bank.acc_number,
-            amount,
-            bic=bank.bank_bic or None,
-            remittance_reference=reference,
-            remittance_text=text,
-        )
-        details = [
-            _("Beneficiary: %s", company.name),
-            _("IBAN: %s", bank.acc_number),
-        ]
-        if bank.bank_bic:
-            details.append(_("BIC: %s", bank.bank_bic))
-        details.append(
-            _(
-                "Amount: %s",
-                format_amount(self.env, self.amount_total, self.currency_id),
-            )
-        )
-        details.append(
-            _("Reference: %s", format_rf_reference(reference) if reference else text)
-        )
-        return payload, "\n".join(details)
-
-    def _epc_remittance(self):
-        """(RF creditor reference, free text) of the transfer, one empty.
-
-        One invoice: its payment reference, structured when it is an RF
-        reference (or made one when the company uses them). Several invoices:
-        an RF reference of the reminder when the company uses them, otherwise
-        the reminder and the invoice numbers as text.
-        """
-        moves = self.line_ids.filtered("include").move_id
-        use_rf = self.company_id.dunning_rf_reference
-        if len(moves) == 1:
-            reference = moves.payment_reference or moves.name
-            if is_rf_reference(reference):
-                return validate_rf_reference(reference), ""
-            if use_rf:
-                return rf_reference(reference), ""
-            return "", reference[:140]
-        if use_rf:
-            return rf_reference(self.name), ""
-        text = f"{self.name} {', '.join(moves.sorted('name').mapped('name'))}"
-        return "", text[:140].strip()
-
-    def _epc_letter_qr_codes(self):
-        if not self.epc_qr_payload:
-            return []
-        return [
-            lr.LetterPaymentQR(
-                title=_("Pay by bank transfer"),
-                payload_text=self.epc_qr_payload,
-                caption=_("Scan with your banking app (EPC QR code)"),
-            )
-        ]
-
-    def _email_payment_attachments(self):
-        """The EPC QR code as a PNG attachment; the body gives the details."""
-        self.ensure_one()
-        attachments = self.env["ir.attachment"]
-        if self.epc_qr_payload:
-            attachments |= attachments.create(
-                {
-                    "name": f"{self._letter_file_name()} EPC QR.png",
-                    "raw": epc_qr_png(self.epc_qr_payload),
-                    "mimetype": "image/png",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
-        return attachments
-
-    def _log_payment_qr_problems(self):
-        """Say on the reminder why it goes out without a QR code."""
-        self.ensure_one()
-        if self.epc_qr_error:
-            self._message_log(
-                body=_(
-                    "Sent without EPC QR code: %s Fix it in the settings "
-                    "(Credit & Dunning, bank account for reminders).",
-                    self.epc_qr_error,
+                communication._write_controlled(
+                    {"note": "\n".join(filter(None, [communication.note, note]))}
                 )
-            )
-
-    # ------------------------------------------------------------------
-    # pagoPA
-    # ------------------------------------------------------------------
-
-    def _pagopa_payable_notice(self):
-        """The published pagoPA notice of this reminder, if any."""
-        return self.pagopa_notice_ids.filtered(lambda n: n.state == "published")[:1]
-
-    def _pagopa_token(self):
-        return hmac(self.env(su=True), "dunning-pagopa-pay", self.id)
-
-    def _pagopa_check_token(self, token):
-        return consteq(self._pagopa_token(), token or "")
-
-    def _pagopa_checkout_url(self):
-        """Address of the pagoPA Checkout page for the open notices of this
-        reminder; UserError when there is nothing to pay or Checkout refuses."""
-        self.ensure_one()
-        notices = self.pagopa_notice_ids.filtered(lambda n: n.state == "published")
-        if not notices:
-            raise UserError(_("Reminder %s has nothing left to pay.", self.name))
-        return notices._checkout_url(self.partner_id.email, self.name)
-
-    def _pagopa_letter_qr_codes(self):
-        notice = self._pagopa_payable_notice()
-        if not notice:
-            return []
-        return [
-            lr.LetterPaymentQR(
-                title=_("Pay with pagoPA"),
-                payload_text=notice._qr_payload(),
-                caption=notice.notice_code_display,
-            )
-        ]
-
-    def _pagopa_issue_notice(self):
-        """One pagoPA notice per reminder, for the residual of its invoices
-        (interest, compensation and fee are claimed in the letter, not in the
-        notice: a pagoPA payment must match posted receivables to reconcile).
-        Earlier notices on the same invoices are withdrawn, or reused when they
-        cover the same invoices and amount. Returns notes for the reminder."""
-        self.ensure_one()
-        company = self.company_id
-        lines = self.line_ids.filtered("include")
-        if not company.pagopa_enabled or not lines:
-            return []
-        if self.currency_id != self.env.ref("base.EUR"):
-            return [_("pagoPA collects euro only: no pagoPA notice.")]
-        moves = lines.move_id
-        cents = sum(to_cents(line.amount_residual) for line in lines)
-        Notice = self.env["dunning.pagopa.notice"].sudo()
-        earlier = Notice.search(
-            [("move_ids", "in", moves.ids), ("state", "in", ("published", "error"))]
-        )
-        reusable = earlier.filtered(
-            lambda n: n.state == "published"
-            and n.move_ids == moves
-            and n.amount_cents == cents
-        )[:1]
-        try:
-            withdrawn_errors = (earlier - reusable)._gpd_invalidate(
-                _("replaced by reminder %s", self.name)
-            )
-            if reusable:
-                reusable.communication_id = self
-                return withdrawn_errors
-            notice = Notice.create(
-                {
-                    "company_id": company.id,
-                    "partner_id": self.partner_id.commercial_partner_id.id,
-                    "move_ids": [Command.set(moves.ids)],
-                    "communication_id": self.id,
-                    "amount": float(Decimal(cents) / 100),
-                    "date_due": self.date + timedelta(days=PAGOPA_DUE_DAYS),
-                }
-            )
-            return withdrawn_errors + notice._gpd_publish()
-        except UserError as error:  # settings incomplete: send without notice
-            return [str(error)]
+            try:
+                with self.env.cr.savepoint():
+                    communication._output_channels()
+                    communication._write_controlled({"state": "sent"})
+            except Exception as error:  # noqa: BLE001  the next ones still go
+                # Its fee and hold are done: it stays pending, tried again at
+                # the next call, with the reason in sight.
+                communication._write_controlled(
+                    {"note": _("Could not go out yet: %s", error)}
+                )

@@ -498,7 +498,7 @@ class DunningCreditProfile(models.Model):
             SELECT partner_id, MAX(level_rank)
               FROM dunning_communication_line
              WHERE company_id = %(company)s
-               AND state = 'sent'
+               AND level_reached
                AND date > %(since)s
                AND partner_id = ANY(%(partners)s)
           GROUP BY partner_id

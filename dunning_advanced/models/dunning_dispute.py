@@ -155,15 +155,19 @@ class DunningDispute(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _dunning_exclusion_sql(self, company, today):
-        return [
-            SQL(
-                """NOT EXISTS (
-                    SELECT 1 FROM dunning_dispute dd
-                     WHERE dd.state = 'open'
-                       AND dd.company_id = %s
-                       AND dd.move_id = l.move_id
-                       AND (dd.move_line_id IS NULL OR dd.move_line_id = l.id))""",
-                company.id,
-            )
-        ]
+    def _dunning_pause_sql(self, company, today):
+        """An item with an open dispute is listed, marked disputed, never
+        claimed."""
+        return SQL(
+            """EXISTS (
+                SELECT 1 FROM dunning_dispute dd
+                 WHERE dd.state = 'open'
+                   AND dd.company_id = %s
+                   AND dd.move_id = l.move_id
+                   AND (dd.move_line_id IS NULL OR dd.move_line_id = l.id))""",
+            company.id,
+        )
+
+    @api.model
+    def _dunning_pause_label(self):
+        return _("Disputed: not claimed until resolved")

@@ -283,36 +283,42 @@ class DunningInstalmentPlan(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _dunning_exclusion_sql(self, company, today):
-        return [
-            SQL(
-                """NOT EXISTS (
-                    SELECT 1 FROM dunning_instalment_plan ip
-                      JOIN dunning_instalment_plan_account_move_rel rel
-                        ON rel.plan_id = ip.id
-                     WHERE ip.state = 'active'
-                       AND ip.company_id = %s
-                       AND rel.move_id = l.move_id)""",
-                company.id,
-            )
-        ]
+    def _dunning_pause_sql(self, company, today):
+        """The invoices of an active plan follow the plan, not the policy;
+        those of a plan that a real run breaks today are dunned again (so a
+        preview shows it without breaking the plan)."""
+        _completed, breaking = self._dunning_due_plans(company, today)
+        return SQL(
+            """EXISTS (
+                SELECT 1 FROM dunning_instalment_plan ip
+                  JOIN dunning_instalment_plan_account_move_rel rel
+                    ON rel.plan_id = ip.id
+                 WHERE ip.state = 'active'
+                   AND ip.company_id = %s
+                   AND ip.id != ALL(%s)
+                   AND rel.move_id = l.move_id)""",
+            company.id,
+            [plan.id for plan, _due in breaking],
+        )
 
     @api.model
-    def _dunning_before_run(self, company, today):
-        """Complete the plans that are paid, break those with a missed instalment."""
+    def _dunning_pause_label(self):
+        return _("In an instalment plan: follows the plan")
+
+    @api.model
+    def _dunning_due_plans(self, company, today):
+        """Active plans a real run settles today: (completed, [(broken, amount
+        due so far)]). Reads only."""
         plans = self.sudo().search(
             [("company_id", "=", company.id), ("state", "=", "active")]
         )
+        completed, broken = self.browse(), []
         for plan in plans:
             money = plan.currency_id
             paid = plan.amount_paid
             settled = all(money.is_zero(m.amount_residual) for m in plan.move_ids)
             if settled or money.compare_amounts(paid, plan.amount_total) >= 0:
-                plan.write({"state": "completed", "closed_date": today})
-                plan.message_post(
-                    body=_("All instalments paid: plan completed."),
-                    subtype_xmlid="mail.mt_note",
-                )
+                completed |= plan
                 continue
             due = cumulative_due(
                 [(line.date, Decimal(str(line.amount))) for line in plan.line_ids],
@@ -320,7 +326,22 @@ class DunningInstalmentPlan(models.Model):
                 plan.grace_days,
             )
             if money.compare_amounts(paid, float(due)) < 0:
-                plan._break(today, float(due))
+                broken.append((plan, float(due)))
+        return completed, broken
+
+    @api.model
+    def _dunning_before_run(self, company, today):
+        """A real run completes the plans that are paid and breaks those with a
+        missed instalment."""
+        completed, broken = self._dunning_due_plans(company, today)
+        for plan in completed:
+            plan.write({"state": "completed", "closed_date": today})
+            plan.message_post(
+                body=_("All instalments paid: plan completed."),
+                subtype_xmlid="mail.mt_note",
+            )
+        for plan, due in broken:
+            plan._break(today, due)
 
     def _break(self, today, due):
         self.ensure_one()

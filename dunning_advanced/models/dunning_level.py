@@ -108,6 +108,17 @@ class DunningLevel(models.Model):
         string="Formal Notice",
         help="Messa in mora: worded as a formal demand, sent by letter and PEC.",
     )
+    requires_approval = fields.Boolean(
+        string="Credit Manager Approves",
+        help="Reminders of this level wait for a credit manager's approval before "
+        "they go out (a formal notice has legal effects).",
+    )
+    letter_fallback = fields.Boolean(
+        string="Letter If the Email Fails",
+        default=True,
+        help="When the email of a reminder of this level bounces or cannot be "
+        "delivered, a letter is produced for printing instead.",
+    )
 
     @api.depends("policy_id.level_ids.sequence", "sequence")
     def _compute_rank(self):

@@ -30,8 +30,12 @@ _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "dunning.pagopa.notice"
 CHECK_INTERVAL_MINUTES = 30
+# Publication is queued: one try per call of the cron, then back-off
+# (1, 2, 4 ... minutes, at most 6 hours) until MAX_PUBLISH_ATTEMPTS.
+MAX_PUBLISH_ATTEMPTS = 10
+MAX_BACKOFF_MINUTES = 360
 STATES = [
-    ("draft", "Draft"),
+    ("draft", "To Publish"),
     ("published", "Published"),
     ("paid", "Paid"),
     ("invalidated", "Invalidated"),
@@ -121,6 +125,18 @@ class DunningPagopaNotice(models.Model):
     receipt_id = fields.Char(string="Receipt", readonly=True, copy=False)
     attachment_id = fields.Many2one(
         "ir.attachment", string="Notice PDF", readonly=True, copy=False
+    )
+    publish_attempts = fields.Integer(readonly=True, copy=False)
+    publish_next_try = fields.Datetime(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the notice cron tries to publish (or withdraw) it again.",
+    )
+    withdraw_reason = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Queued for withdrawal from GPD, for this reason.",
     )
 
     _sql_constraints = [
@@ -222,25 +238,34 @@ class DunningPagopaNotice(models.Model):
     # ------------------------------------------------------------------
 
     def action_publish(self):
-        """Create and publish the debt positions on GPD; the outcome is shown
-        as a notification (an exception would roll back the error logged on
-        the notice and its invoices)."""
+        """Queue the debt positions for publication on GPD: the notice cron
+        publishes them after this transaction (never a call to GPD, with its
+        retries, inside the user's transaction); the outcome shows on each
+        notice."""
         self._check_dunning_user()
-        errors = self.filtered(lambda n: n.state in ("draft", "error"))._gpd_publish()
-        return self._notify(errors, _("Published on pagoPA."))
+        todo = self.filtered(lambda n: n.state in ("draft", "error"))
+        todo.sudo().write(
+            {"state": "draft", "publish_attempts": 0, "publish_next_try": False}
+        )
+        self.env.ref("dunning_advanced.ir_cron_publish_pagopa_notices")._trigger()
+        return self._notify(
+            [], _("Queued: the notices are published on pagoPA in a moment.")
+        )
 
     def action_sync(self):
         """Read the positions on GPD now: register paid ones, follow amounts."""
         self._check_dunning_user()
-        errors = self.filtered(lambda n: n.state == "published")._gpd_sync()
+        # One call per notice, no retries, in the user's transaction; the
+        # hourly job does the patient work.
+        errors = self.filtered(lambda n: n.state == "published")._gpd_sync(attempts=1)
         return self._notify(errors, _("Checked on pagoPA."))
 
     def action_invalidate(self):
         self._check_dunning_user()
-        errors = self.filtered(
+        self.filtered(
             lambda n: n.state in ("published", "error", "draft")
-        )._gpd_invalidate(_("withdrawn by %s", self.env.user.name))
-        return self._notify(errors, _("Withdrawn from pagoPA."))
+        ).sudo()._queue_withdrawal(_("withdrawn by %s", self.env.user.name))
+        return self._notify([], _("Queued: the notices are withdrawn in a moment."))
 
     def action_download_pdf(self):
         self.ensure_one()
@@ -317,34 +342,103 @@ class DunningPagopaNotice(models.Model):
             debtor_email=self.partner_id.email or None,
         )
 
-    def _gpd_publish(self):
-        """Create each position on GPD, published. Returns the error messages
-        (each also on the notice and on its invoices' chatter)."""
-        errors = []
-        for notice in self:
-            client = notice.company_id._pagopa_gpd_client()
-            try:
-                body = notice._prepare_debt_position()
-                position = client.create_position(body, publish=True)
-                if position.get("status") == "DRAFT":
-                    position = client.publish_position(notice.iupd)
-            except (GpdError, ValueError) as error:
-                errors.append(notice._log_error(_("publishing"), error))
-                continue
-            notice.write(
-                {
-                    "state": "published",
-                    "last_error": False,
-                    "gpd_checked_at": fields.Datetime.now(),
-                }
-            )
-        return errors
+    def _queue_withdrawal(self, reason):
+        """Withdraw these notices from GPD at the next call of the notice cron
+        (a draft never sent to GPD is just invalidated)."""
+        never_sent = self.filtered(
+            lambda n: n.state == "draft" and not n.publish_attempts
+        )
+        never_sent.write({"state": "invalidated", "last_error": False})
+        for notice in never_sent:
+            notice.message_post(body=_("Notice withdrawn: %s.", reason))
+        (self - never_sent).write(
+            {"withdraw_reason": reason, "publish_next_try": False}
+        )
+        if self - never_sent:
+            self.env.ref("dunning_advanced.ir_cron_publish_pagopa_notices")._trigger()
 
-    def _gpd_invalidate(self, reason):
+    @api.model
+    def _cron_publish_pending(self, batch_size=20):
+        """Scheduled, and triggered after reminders are sent: publish the
+        queued notices and withdraw the replaced ones, one try each, with
+        back-off on the errors worth retrying; then let the reminders that
+        waited for them go out."""
+        cron = self.env["ir.cron"]
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        now = fields.Datetime.now()
+        due = [
+            "|",
+            ("publish_next_try", "=", False),
+            ("publish_next_try", "<=", now),
+        ]
+        domain = [
+            "|",
+            ("state", "=", "draft"),
+            "&",
+            ("withdraw_reason", "!=", False),
+            ("state", "in", ("published", "error")),
+            *due,
+        ]
+        notices = self.sudo().search(domain, order="publish_next_try, id")
+        done = 0
+        while notices:
+            batch = notices[:batch_size]
+            for notice in batch:
+                notice._publish_or_withdraw_once(now)
+            done += len(batch)
+            notices -= batch
+            cron._notify_progress(done=done, remaining=len(notices))
+            if in_cron and notices:
+                self.env.ref(
+                    "dunning_advanced.ir_cron_publish_pagopa_notices"
+                )._trigger()
+                return
+        cron._notify_progress(done=done, remaining=0)
+        self.env["dunning.communication"]._cron_send_pending()
+
+    def _publish_or_withdraw_once(self, now):
+        """One call to GPD for this notice; errors stay on the notice."""
+        self.ensure_one()
+        if self.withdraw_reason:
+            errors = self._gpd_invalidate(self.withdraw_reason, attempts=1)
+            if not errors:
+                self.withdraw_reason = False
+            return
+        try:
+            client = self.company_id._pagopa_gpd_client(attempts=1)
+            body = self._prepare_debt_position()
+            position = client.create_position(body, publish=True)
+            if position.get("status") == "DRAFT":
+                position = client.publish_position(self.iupd)
+        except (GpdError, UserError, ValueError) as error:
+            attempts = self.publish_attempts + 1
+            retry = getattr(error, "retryable", False) or (
+                isinstance(error, GpdError) and error.status is None
+            )
+            message = self._log_error(_("publishing"), error, keep_draft=retry)
+            vals = {"publish_attempts": attempts, "last_error": message}
+            if retry and attempts < MAX_PUBLISH_ATTEMPTS:
+                minutes = min(2 ** (attempts - 1), MAX_BACKOFF_MINUTES)
+                vals["publish_next_try"] = now + timedelta(minutes=minutes)
+            else:
+                vals["state"] = "error"
+            self.write(vals)
+            return
+        self.write(
+            {
+                "state": "published",
+                "last_error": False,
+                "publish_attempts": self.publish_attempts + 1,
+                "publish_next_try": False,
+                "gpd_checked_at": fields.Datetime.now(),
+            }
+        )
+
+    def _gpd_invalidate(self, reason, attempts=None):
         errors = []
         for notice in self:
             if notice.state in ("published", "error"):
-                client = notice.company_id._pagopa_gpd_client()
+                client = notice.company_id._pagopa_gpd_client(attempts=attempts)
                 try:
                     client.invalidate_position(notice.iupd)
                 except GpdError as error:
@@ -355,13 +449,13 @@ class DunningPagopaNotice(models.Model):
             notice.message_post(body=_("Notice withdrawn: %s.", reason))
         return errors
 
-    def _gpd_sync(self):
+    def _gpd_sync(self, attempts=None):
         """Follow each published position: a payment on pagoPA is registered
         in Odoo; invoices paid another way or cancelled withdraw the notice;
         a partial payment lowers its amount."""
         errors = []
         for notice in self:
-            client = notice.company_id._pagopa_gpd_client()
+            client = notice.company_id._pagopa_gpd_client(attempts=attempts)
             try:
                 status = client.payment_status(notice.iupd)
             except GpdError as error:
@@ -455,7 +549,7 @@ class DunningPagopaNotice(models.Model):
             bodies=dict.fromkeys(self.move_ids.ids, body)
         )
 
-    def _log_error(self, doing, error):
+    def _log_error(self, doing, error, keep_draft=False):
         """Keep ``error`` on the notice and on its invoices' chatter; returns
         the message shown to the user."""
         message = _(
@@ -470,7 +564,9 @@ class DunningPagopaNotice(models.Model):
             message += " " + _("(request id %s)", request_id)
         self.write(
             {
-                "state": "error" if self.state == "draft" else self.state,
+                "state": "error"
+                if self.state == "draft" and not keep_draft
+                else self.state,
                 "last_error": message,
             }
         )

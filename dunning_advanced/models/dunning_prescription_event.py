@@ -229,7 +229,7 @@ class DunningPrescriptionEvent(models.Model):
                         communication.name,
                     )
                 )
-            if communication.state != "sent":
+            if communication.state not in ("sent", "delivery_failed"):
                 raise ValidationError(
                     _(
                         "%s was not sent: it cannot have been received.",

@@ -190,25 +190,29 @@ class DunningPromise(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _dunning_exclusion_sql(self, company, today):
-        return [
-            SQL(
-                """NOT EXISTS (
-                    SELECT 1 FROM dunning_promise dp
-                      JOIN dunning_promise_account_move_rel rel
-                        ON rel.promise_id = dp.id
-                     WHERE dp.state = 'open'
-                       AND dp.company_id = %s
-                       AND dp.date >= %s
-                       AND rel.move_id = l.move_id)""",
-                company.id,
-                today,
-            )
-        ]
+    def _dunning_pause_sql(self, company, today):
+        """Items of an open promise are paused until its date."""
+        return SQL(
+            """EXISTS (
+                SELECT 1 FROM dunning_promise dp
+                  JOIN dunning_promise_account_move_rel rel
+                    ON rel.promise_id = dp.id
+                 WHERE dp.state = 'open'
+                   AND dp.company_id = %s
+                   AND dp.date >= %s
+                   AND rel.move_id = l.move_id)""",
+            company.id,
+            today,
+        )
 
     @api.model
-    def _dunning_before_run(self, company, today):
-        """Check the open promises whose date has passed: kept or broken."""
+    def _dunning_pause_label(self):
+        return _("Payment promised: paused until the promised date")
+
+    @api.model
+    def _dunning_due_promises(self, company, today):
+        """Open promises whose date has passed, split into (kept, broken) as
+        a real run would settle them today. Reads only."""
         due = self.sudo().search(
             [
                 ("company_id", "=", company.id),
@@ -216,21 +220,26 @@ class DunningPromise(models.Model):
                 ("date", "<", today),
             ]
         )
-        for promise in due:
-            paid = all(
+        kept = due.filtered(
+            lambda promise: all(
                 move.currency_id.is_zero(move.amount_residual)
                 for move in promise.move_ids
             )
-            enough = (
-                promise.currency_id.compare_amounts(
-                    promise.amount_received, promise.amount
-                )
-                >= 0
+            or promise.currency_id.compare_amounts(
+                promise.amount_received, promise.amount
             )
-            if paid or enough:
-                promise.write({"state": "kept", "closed_date": today})
-            else:
-                promise._break(today)
+            >= 0
+        )
+        return kept, due - kept
+
+    @api.model
+    def _dunning_before_run(self, company, today):
+        """A real run settles the open promises whose date has passed: kept or
+        broken (a preview only reads :meth:`_dunning_due_promises`)."""
+        kept, broken = self._dunning_due_promises(company, today)
+        kept.write({"state": "kept", "closed_date": today})
+        for promise in broken:
+            promise._break(today)
 
     def _break(self, today):
         self.ensure_one()
@@ -258,9 +267,12 @@ class DunningPromise(models.Model):
 
     @api.model
     def _dunning_forced_line_ids(self, company, today, line_ids):
-        """Lines of broken promises not reminded since the promise broke."""
+        """Lines of broken promises not reminded since the promise broke, and
+        of the promises a real run would find broken today (so that a preview
+        shows it, without breaking anything)."""
         if not line_ids:
             return []
+        _kept, breaking = self._dunning_due_promises(company, today)
         rows = self.env["dunning.credit.profile"]._credit_query(
             SQL(
                 """
@@ -270,17 +282,18 @@ class DunningPromise(models.Model):
               JOIN dunning_promise dp ON dp.id = rel.promise_id
              WHERE l.id = ANY(%(lines)s)
                AND dp.company_id = %(company)s
-               AND dp.state = 'broken'
-               AND dp.closed_date <= %(today)s
+               AND ((dp.state = 'broken' AND dp.closed_date <= %(today)s)
+                    OR dp.id = ANY(%(breaking)s))
                AND NOT EXISTS (
                     SELECT 1 FROM dunning_communication_line dl
                      WHERE dl.move_line_id = l.id
-                       AND dl.state NOT IN ('cancelled', 'draft')
-                       AND dl.date >= dp.closed_date)
+                       AND dl.level_reached
+                       AND dl.date >= COALESCE(dp.closed_date, %(today)s))
                 """,
                 lines=list(line_ids),
                 company=company.id,
                 today=today,
+                breaking=breaking.ids,
             )
         )
         return [row[0] for row in rows]

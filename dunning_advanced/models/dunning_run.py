@@ -3,10 +3,17 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, format_date
 
-from ..lib.dunning_levels import LineState, next_level
+from ..lib.dunning_levels import (
+    CustomerState,
+    LineState,
+    courtesy_level,
+    customer_level,
+)
+from .dunning_communication import CREDIT_MANAGER, DUNNING_USER
+from .dunning_communication_line import SENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -14,25 +21,49 @@ _logger = logging.getLogger(__name__)
 class DunningRun(models.Model):
     """The dunning of one company on one day.
 
-    A scheduled run goes through the customers in batches ordered by id and
+    A run makes at most one reminder per customer (commercial partner) and
+    currency: the customer is the unit (see lib/dunning_levels.py). A
+    scheduled run goes through the customers in batches ordered by id and
     remembers the last one done (``cursor``): the cron runner commits after each
-    batch, so a run cut short by a crash resumes at the next customer, and no
-    reminder is created or sent twice. A manual run first makes a preview (draft
-    reminders that the accountant can change), and sends only when confirmed.
+    batch, so a run cut short resumes at the next customer, and nothing is sent
+    twice. A reminder that cannot be produced ends in error with its reason and
+    the run carries on.
 
-    Features that keep invoices out of dunning (disputes, promises, instalment
-    plans, legal cases) plug in by setting ``_dunning_line_filter = True`` on
-    their model and implementing ``_dunning_exclusion_sql(company, today)``,
-    which returns SQL conditions on ``l`` (the receivable line) and ``cp`` (the
-    commercial partner). They may also implement ``_dunning_before_run(company,
-    today)`` and ``_dunning_forced_line_ids(company, today, line_ids)``.
+    A manual run first makes a preview: draft reminders showing exactly what
+    would go out (interest and fees included), which the accountant can
+    change; a preview writes nothing outside its own drafts. A run dated after
+    today is a simulation and is never sent. Sending re-checks every draft as
+    of today.
+
+    Features that keep items or customers out of dunning plug in by setting
+    ``_dunning_line_filter = True`` on their model and implementing:
+
+    - ``_dunning_pause_sql(company, today)``: SQL true when the receivable line
+      ``l`` is paused (listed with ``_dunning_pause_label()``, not claimed);
+    - ``_dunning_customer_block_sql(company, today)`` (optional): SQL true when
+      the commercial partner ``cp`` gets no automated reminder at all, with
+      ``_dunning_customer_block_label()``;
+    - ``_dunning_forced_line_ids(company, today, line_ids)`` (optional, no side
+      effect): lines that escalate at once;
+    - ``_dunning_before_run(company, today)`` (optional): the daily work of a
+      real run (promises kept or broken...), never called by a preview.
     """
 
     _name = "dunning.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dunning.controlled.fields.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _dunning_controlled_fields = (
+        "state",
+        "cursor",
+        "partner_done_count",
+        "letters_attachment_id",
+        "run_type",
+        "company_id",
+        "date",
+        "user_id",
+    )
 
     name = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: _("New")
@@ -47,7 +78,7 @@ class DunningRun(models.Model):
         required=True,
         readonly=True,
         default=fields.Date.context_today,
-        help="Levels and interest are computed as of this day.",
+        help="Levels, interest and fees are computed as of this day.",
     )
     run_type = fields.Selection(
         [("scheduled", "Scheduled"), ("manual", "Manual")],
@@ -60,12 +91,17 @@ class DunningRun(models.Model):
             ("preview", "Preview"),
             ("running", "Running"),
             ("done", "Done"),
-            ("cancelled", "Cancelled"),
+            ("cancelled", "Discarded"),
         ],
         required=True,
         default="preview",
         tracking=True,
         readonly=True,
+    )
+    is_simulation = fields.Boolean(
+        string="Simulation",
+        compute="_compute_is_simulation",
+        help="Dated after today: shows what would be sent that day, never sent.",
     )
     user_id = fields.Many2one(
         "res.users", readonly=True, default=lambda self: self.env.user
@@ -76,29 +112,61 @@ class DunningRun(models.Model):
     partner_done_count = fields.Integer(string="Customers Checked", readonly=True)
     communication_ids = fields.One2many("dunning.communication", "run_id")
     communication_count = fields.Integer(compute="_compute_counts")
-    sent_count = fields.Integer(compute="_compute_counts")
+    sent_count = fields.Integer(compute="_compute_counts", string="Sent")
+    error_count = fields.Integer(compute="_compute_counts", string="Errors")
+    to_approve_count = fields.Integer(compute="_compute_counts", string="To Approve")
+    pending_count = fields.Integer(
+        compute="_compute_counts", string="Waiting for pagoPA"
+    )
+    delivery_failed_count = fields.Integer(
+        compute="_compute_counts", string="Delivery Failed"
+    )
+    error_communication_ids = fields.One2many(
+        "dunning.communication",
+        compute="_compute_counts",
+        string="Reminders in Error",
+    )
     letters_attachment_id = fields.Many2one(
         "ir.attachment", string="Letters to Print", readonly=True, copy=False
     )
+
+    @api.depends("date", "company_id")
+    def _compute_is_simulation(self):
+        for run in self:
+            run.is_simulation = bool(
+                run.date
+                and run.company_id
+                and run.date > run.company_id._dunning_today()
+            )
 
     @api.depends("communication_ids.state")
     def _compute_counts(self):
         groups = self.env["dunning.communication"]._read_group(
             [("run_id", "in", self.ids)], ["run_id", "state"], ["__count"]
         )
-        counts = defaultdict(int)
-        sent = defaultdict(int)
+        counts = defaultdict(lambda: defaultdict(int))
         for run, state, count in groups:
-            if state != "cancelled":
-                counts[run.id] += count
-            if state == "sent":
-                sent[run.id] += count
+            counts[run.id][state] += count
         for run in self:
-            run.communication_count = counts[run.id]
-            run.sent_count = sent[run.id]
+            by_state = counts[run.id]
+            run.communication_count = sum(
+                count for state, count in by_state.items() if state != "cancelled"
+            )
+            run.sent_count = sum(by_state[state] for state in SENT_STATES)
+            run.error_count = by_state["error"]
+            run.to_approve_count = by_state["to_approve"]
+            run.pending_count = by_state["pending"]
+            run.delivery_failed_count = by_state["delivery_failed"]
+            run.error_communication_ids = run.communication_ids.filtered(
+                lambda c: c.state == "error"
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(
+                _("Runs are started with Run Dunning or by the scheduled action.")
+            )
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 company = self.env["res.company"].browse(
@@ -144,8 +212,8 @@ class DunningRun(models.Model):
     @api.model
     def _scheduled_run(self, company):
         """Today's scheduled run of ``company``, created if needed."""
-        today = fields.Date.context_today(self.with_company(company))
-        run = self.search(
+        today = company._dunning_today()
+        run = self.sudo().search(
             [
                 ("company_id", "=", company.id),
                 ("run_type", "=", "scheduled"),
@@ -154,7 +222,7 @@ class DunningRun(models.Model):
             limit=1,
         )
         if not run:
-            run = self.create(
+            run = self.sudo().create(
                 {
                     "company_id": company.id,
                     "date": today,
@@ -167,7 +235,7 @@ class DunningRun(models.Model):
 
     @api.model
     def _scheduled_remaining(self, company):
-        today = fields.Date.context_today(self.with_company(company))
+        today = company._dunning_today()
         run = self.search(
             [
                 ("company_id", "=", company.id),
@@ -193,8 +261,9 @@ class DunningRun(models.Model):
             return 0
         partners = self.env["res.partner"].browse(partner_ids)
         communications = self._prepare_communications(partners)
+        self._supersede_errors(communications)
         communications._send()
-        self.write(
+        self._write_controlled(
             {
                 "cursor": max(partner_ids),
                 "partner_done_count": self.partner_done_count + len(partner_ids),
@@ -214,52 +283,113 @@ class DunningRun(models.Model):
             return 0
         return len(self._candidate_partner_ids(self.company_id, self.date, self.cursor))
 
-    def _before_run(self):
-        """Daily checks of the plugged-in features (promises due, plans...)."""
+    def _before_run(self, today=None):
+        """Daily work of the plugged-in features (promises due, plans...):
+        real runs only, on their real day."""
         for model in self._line_filter_models():
             if hasattr(model, "_dunning_before_run"):
-                model._dunning_before_run(self.company_id, self.date)
+                model._dunning_before_run(self.company_id, today or self.date)
+
+    def _supersede_errors(self, communications):
+        """A reminder left in error by an earlier run is replaced by today's."""
+        if not communications:
+            return
+        old = self.env["dunning.communication"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "error"),
+                ("partner_id", "in", communications.partner_id.ids),
+                ("id", "not in", communications.ids),
+            ]
+        )
+        by_key = {(c.partner_id, c.currency_id): c for c in communications}
+        for communication in old:
+            new = by_key.get((communication.partner_id, communication.currency_id))
+            if new:
+                communication._write_controlled(
+                    {
+                        "state": "cancelled",
+                        "note": _("Replaced by %s.", new.name),
+                    }
+                )
 
     def _finish(self):
         self.ensure_one()
         self._refresh_dunning_holds()
         self._attach_letters()
-        self.state = "done"
+        self._write_controlled({"state": "done"})
+
+    @api.autovacuum
+    def _gc_stale_previews(self):
+        """Previews never sent nor discarded only ever showed what a run would
+        do: their drafts go after 30 days."""
+        limit = fields.Date.today() - timedelta(days=30)
+        self.sudo().search(
+            [("state", "=", "preview"), ("date", "<", limit)]
+        ).action_cancel()
 
     # ------------------------------------------------------------------
     # Manual run: preview, then send
     # ------------------------------------------------------------------
 
+    def _check_dunning_user(self):
+        if not self.env.su and not self.env.user.has_group(DUNNING_USER):
+            raise AccessError(_("Only Dunning Users can run dunning."))
+
     def action_preview(self):
-        """Draft reminders as of the run's date; nothing is sent."""
+        """Draft reminders as of the run's date; nothing else is written."""
         self.ensure_one()
+        self._check_dunning_user()
         self._check_state("preview")
-        self.communication_ids.filtered(lambda c: c.state == "draft").unlink()
-        self._before_run()
-        partner_ids = self._candidate_partner_ids(self.company_id, self.date, 0)
-        partners = self.env["res.partner"].browse(partner_ids)
-        self._prepare_communications(partners)
-        self.partner_done_count = len(partner_ids)
+        run = self.sudo()
+        run.communication_ids.filtered(lambda c: c.state == "draft").unlink()
+        partner_ids = run._candidate_partner_ids(run.company_id, run.date, 0)
+        partners = run.env["res.partner"].browse(partner_ids)
+        run._prepare_communications(partners)
+        run._write_controlled({"partner_done_count": len(partner_ids)})
         return True
 
     def action_send(self):
-        """Send the previewed reminders, with the accountant's changes."""
+        """Send the previewed reminders, with the accountant's changes, after
+        checking each again as of today."""
         self.ensure_one()
+        self._check_dunning_user()
         self._check_state("preview")
-        drafts = self.communication_ids.filtered(lambda c: c.state == "draft")
-        drafts = drafts._split_overridden_levels()
-        drafts._send()
-        self._finish()
+        if self.is_simulation:
+            raise UserError(
+                _(
+                    "%(run)s is a simulation of %(date)s: reminders go out on their "
+                    "day, never before. Start a run today to send.",
+                    run=self.name,
+                    date=format_date(self.env, self.date),
+                )
+            )
+        run = self.sudo()
+        # A real run on its real day: promises and plans due are settled first.
+        run._before_run(run.company_id._dunning_today())
+        drafts = run.communication_ids.filtered(lambda c: c.state == "draft")
+        # A credit manager sending a preview approves it; a Dunning User's
+        # formal notices wait for a credit manager.
+        drafts._send(approved=self.env.user.has_group(CREDIT_MANAGER))
+        run._finish()
         return True
 
     def action_cancel(self):
-        self.ensure_one()
+        """Discard a preview: its drafts go, nothing else was ever written."""
+        self._check_dunning_user()
         self._check_state("preview")
-        self.communication_ids.filtered(lambda c: c.state == "draft").write(
-            {"state": "cancelled"}
-        )
-        self.state = "cancelled"
+        runs = self.sudo()
+        runs.communication_ids.filtered(lambda c: c.state == "draft").unlink()
+        runs._write_controlled({"state": "cancelled"})
         return True
+
+    def action_retry_errors(self):
+        """Try again the reminders of this run that ended in error."""
+        self.ensure_one()
+        failed = self.communication_ids.filtered(lambda c: c.state == "error")
+        if not failed:
+            raise UserError(_("No reminder of %s is in error.", self.name))
+        return failed.action_retry()
 
     def action_open_communications(self):
         self.ensure_one()
@@ -304,19 +434,104 @@ class DunningRun(models.Model):
         ]
 
     @api.model
-    def _exclusion_sql(self, company, today):
+    def _customer_block_sql(self, company, today):
+        """SQL true when the commercial partner ``cp`` gets no automated
+        reminder: excluded, or blocked by a plugged-in feature (a case)."""
         conditions = [
-            SQL("NOT COALESCE(m.dunning_excluded, FALSE)"),
             SQL(
-                "NOT (COALESCE(cp.dunning_excluded, FALSE) AND "
+                "(COALESCE(cp.dunning_excluded, FALSE) AND "
                 "(cp.dunning_excluded_until IS NULL "
                 "OR cp.dunning_excluded_until >= %s))",
                 today,
-            ),
+            )
         ]
         for model in self._line_filter_models():
-            conditions.extend(model._dunning_exclusion_sql(company, today))
-        return SQL(" AND ").join(conditions)
+            if hasattr(model, "_dunning_customer_block_sql"):
+                conditions.append(model._dunning_customer_block_sql(company, today))
+        return SQL("(%s)", SQL(" OR ").join(conditions))
+
+    @api.model
+    def _pause_sql(self, company, today):
+        """SQL giving, for the receivable line ``l``, the model that pauses it
+        (NULL when none)."""
+        cases = [
+            SQL(
+                "WHEN (%s) THEN %s",
+                model._dunning_pause_sql(company, today),
+                model._name,
+            )
+            for model in self._line_filter_models()
+        ]
+        if not cases:
+            return SQL("NULL")
+        return SQL("CASE %s ELSE NULL END", SQL(" ").join(cases))
+
+    @api.model
+    def _pause_labels(self):
+        return {
+            model._name: model._dunning_pause_label()
+            for model in self._line_filter_models()
+        }
+
+    @api.model
+    def _blocked_partner_ids(self, company, today, partner_ids):
+        """{commercial partner id: why it gets no automated reminder}."""
+        if not partner_ids:
+            return {}
+        block_cases = [
+            SQL(
+                "WHEN (%s) THEN %s",
+                model._dunning_customer_block_sql(company, today),
+                model._name,
+            )
+            for model in self._line_filter_models()
+            if hasattr(model, "_dunning_customer_block_sql")
+        ]
+        rows = self.env["dunning.credit.profile"]._credit_query(
+            SQL(
+                """
+            SELECT cp.id,
+                   CASE WHEN COALESCE(cp.dunning_excluded, FALSE)
+                             AND (cp.dunning_excluded_until IS NULL
+                                  OR cp.dunning_excluded_until >= %(today)s)
+                        THEN 'excluded'
+                        %(cases)s
+                        ELSE NULL END
+              FROM res_partner cp
+             WHERE cp.id = ANY(%(partners)s)
+                """,
+                today=today,
+                partners=list(partner_ids),
+                cases=SQL(" ").join(block_cases),
+            )
+        )
+        labels = {
+            model._name: model._dunning_customer_block_label()
+            for model in self._line_filter_models()
+            if hasattr(model, "_dunning_customer_block_label")
+        }
+        labels["excluded"] = _("the customer is excluded from dunning")
+        return {
+            partner_id: _("Not sent: %s.", labels[key])
+            for partner_id, key in rows
+            if key
+        }
+
+    @api.model
+    def _paused_line_reasons(self, company, today, line_ids):
+        """{receivable line id: (pausing model, label)} of these lines."""
+        if not line_ids:
+            return {}
+        rows = self.env["dunning.credit.profile"]._credit_query(
+            SQL(
+                "SELECT l.id, %(pause)s FROM account_move_line l "
+                "WHERE l.id = ANY(%(lines)s)",
+                pause=self._pause_sql(company, today),
+                lines=list(line_ids),
+            )
+        )
+        labels = self._pause_labels()
+        return {line_id: (key, labels[key]) for line_id, key in rows if key}
 
     @api.model
     def _horizon(self, company, today):
@@ -331,7 +546,8 @@ class DunningRun(models.Model):
 
     @api.model
     def _candidate_partner_ids(self, company, today, after_id, limit=None):
-        """Commercial partners with an open invoice that may need a reminder."""
+        """Commercial partners with an open receivable that may need a reminder:
+        not blocked, and without a reminder waiting for approval."""
         query = SQL(
             """
             SELECT DISTINCT cp.id
@@ -347,22 +563,29 @@ class DunningRun(models.Model):
                AND l.amount_residual > 0
                AND COALESCE(l.date_maturity, l.date) <= %(horizon)s
                AND cp.id > %(after)s
-               AND %(exclusions)s
+               AND NOT COALESCE(m.dunning_excluded, FALSE)
+               AND NOT %(blocked)s
+               AND NOT EXISTS (
+                    SELECT 1 FROM dunning_communication c
+                     WHERE c.partner_id = cp.id
+                       AND c.company_id = %(company)s
+                       AND c.state = 'to_approve')
           ORDER BY cp.id
              %(limit)s
             """,
             company=company.id,
             horizon=self._horizon(company, today),
             after=after_id,
-            exclusions=self._exclusion_sql(company, today),
+            blocked=self._customer_block_sql(company, today),
             limit=SQL("LIMIT %s", limit) if limit else SQL(""),
         )
         return [
             row[0] for row in self.env["dunning.credit.profile"]._credit_query(query)
         ]
 
-    def _open_lines(self, partners):
-        """Open receivable lines of ``partners`` with the level each one reached."""
+    def _open_items(self, partners):
+        """Every open receivable item of ``partners`` (credits too), with the
+        level it reached by reminders that went out and what pauses it."""
         self.ensure_one()
         query = SQL(
             """
@@ -371,7 +594,7 @@ class DunningRun(models.Model):
                        dl.move_line_id, dl.level_rank, dl.date
                   FROM dunning_communication_line dl
                  WHERE dl.company_id = %(company)s
-                   AND dl.state != 'cancelled'
+                   AND dl.level_reached
                    AND dl.partner_id = ANY(%(partners)s)
               ORDER BY dl.move_line_id, dl.level_rank DESC, dl.date DESC
             )
@@ -379,7 +602,8 @@ class DunningRun(models.Model):
                    COALESCE(l.date_maturity, l.date) AS date_maturity,
                    l.amount_residual, l.amount_residual_currency,
                    ABS(l.amount_currency) AS amount_original,
-                   COALESCE(r.level_rank, 0) AS rank, r.date AS reached_date
+                   COALESCE(r.level_rank, 0) AS rank, r.date AS reached_date,
+                   %(pause)s AS paused_by
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id
               JOIN account_move m ON m.id = l.move_id
@@ -390,102 +614,174 @@ class DunningRun(models.Model):
                AND a.account_type = 'asset_receivable'
                AND l.parent_state = 'posted'
                AND NOT l.reconciled
-               AND l.amount_residual > 0
+               AND l.amount_residual != 0
                AND cp.id = ANY(%(partners)s)
-               AND %(exclusions)s
+               AND NOT COALESCE(m.dunning_excluded, FALSE)
           ORDER BY cp.id, 5, l.id
             """,
             company=self.company_id.id,
             partners=partners.ids,
-            exclusions=self._exclusion_sql(self.company_id, self.date),
+            pause=self._pause_sql(self.company_id, self.date),
         )
         return self.env["dunning.credit.profile"]._credit_query(query, as_dict=True)
 
     def _prepare_communications(self, partners):
-        """Draft reminders for ``partners``: one per customer, level and currency."""
+        """Draft reminders for ``partners``: at most one per customer and
+        currency, with every open item, its interest and fee to the run's date."""
         self.ensure_one()
         company = self.company_id
-        today = self.date
-        rows = self._open_lines(partners)
+        rows = self._open_items(partners)
         forced = set()
+        positive = [r["id"] for r in rows if r["amount_residual"] > 0]
         for model in self._line_filter_models():
             if hasattr(model, "_dunning_forced_line_ids"):
-                forced |= set(
-                    model._dunning_forced_line_ids(
-                        company, today, [r["id"] for r in rows]
-                    )
-                )
+                forced |= set(model._dunning_forced_line_ids(company, self.date, positive))
         policies = self.env["dunning.policy"].sudo()._policies_for(partners, company)
-        rules_by_policy = {}
         groups = defaultdict(list)
         for row in rows:
-            policy = policies.get(row["partner_id"])
-            if not policy:
+            groups[(row["partner_id"], row["currency_id"])].append(row)
+        labels = self._pause_labels()
+        rules_by_policy = {}
+        vals_list = []
+        for (partner_id, currency_id), items in groups.items():
+            policy = policies.get(partner_id)
+            if not policy or not policy.level_ids:
                 continue
             if policy.id not in rules_by_policy:
+                levels = policy.level_ids.sorted("rank")
                 rules_by_policy[policy.id] = (
-                    policy.level_ids._rules(),
-                    {level.id: level for level in policy.level_ids},
+                    levels._rules(),
+                    {level.id: level for level in levels},
                 )
             rules, levels = rules_by_policy[policy.id]
-            state = LineState(
-                due_date=row["date_maturity"],
-                current_rank=row["rank"],
-                current_date=row["reached_date"],
-                force_next=row["id"] in forced,
-            )
-            rule = next_level(rules, state, today)
-            if not rule:
-                continue
-            level = levels[rule.key]
-            if (
-                company.currency_id.compare_amounts(
-                    row["amount_residual"], level.tolerance
+            plan = self._plan_message(rules, levels, items, forced)
+            if plan:
+                level, claimed = plan
+                vals_list.append(
+                    self._communication_vals(
+                        partner_id, currency_id, level, items, claimed, labels
+                    )
                 )
-                <= 0
-            ):
-                continue
-            groups[(row["partner_id"], level, row["currency_id"])].append(row)
-        vals_list = []
-        for (partner_id, level, currency_id), lines in groups.items():
-            total = sum(line["amount_residual"] for line in lines)
-            if company.currency_id.compare_amounts(total, level.min_amount) < 0:
-                continue
-            vals_list.append(
-                self._communication_vals(partner_id, level, currency_id, lines)
-            )
-        return self.env["dunning.communication"].sudo().create(vals_list)
+        communications = (
+            self.env["dunning.communication"]
+            .sudo()
+            .with_context(mail_create_nolog=True, tracking_disable=True)
+            .create(vals_list)
+        )
+        communications._compute_charges()
+        return communications
 
-    def _communication_vals(self, partner_id, level, currency_id, lines):
+    def _plan_message(self, rules, levels, items, forced):
+        """(level, ids of the items it claims) of a customer's message in one
+        currency, or None when nothing is to be sent today.
+
+        Overdue items drive the customer's level (lib/dunning_levels.py); items
+        left open for less than the tolerance carry no level. A courtesy
+        reminder goes alone, only when nothing is overdue.
+        """
+        today = self.date
+        company = self.company_id
+        money = company.currency_id
+        min_tolerance = min(level.tolerance for level in levels.values())
+        credits = -sum(i["amount_residual"] for i in items if i["amount_residual"] < 0)
+        live = [i for i in items if i["amount_residual"] > 0 and not i["paused_by"]]
+        overdue = [
+            i
+            for i in live
+            if i["date_maturity"] < today
+            and money.compare_amounts(i["amount_residual"], min_tolerance) > 0
+        ]
+        if overdue:
+            top = max(overdue, key=lambda i: (i["rank"], i["reached_date"] or today))
+            state = CustomerState(
+                oldest_due_date=min(i["date_maturity"] for i in overdue),
+                current_rank=top["rank"],
+                current_date=top["reached_date"],
+                force_next=any(i["id"] in forced for i in overdue),
+            )
+            rule = customer_level(rules, state, today)
+            if not rule:
+                return None
+            level = levels[rule.key]
+            claimed = [
+                i
+                for i in overdue
+                if money.compare_amounts(i["amount_residual"], level.tolerance) > 0
+            ]
+        else:
+            upcoming = [i for i in live if i["date_maturity"] >= today]
+            states = [
+                LineState(
+                    due_date=i["date_maturity"],
+                    current_rank=i["rank"],
+                    current_date=i["reached_date"],
+                )
+                for i in upcoming
+            ]
+            rule, indexes = courtesy_level(rules, states, today)
+            if not rule:
+                return None
+            level = levels[rule.key]
+            claimed = [upcoming[index] for index in indexes]
+        total = sum(i["amount_residual"] for i in claimed)
+        if (
+            not claimed
+            or money.compare_amounts(total - credits, 0) <= 0
+            or money.compare_amounts(total, level.min_amount) < 0
+        ):
+            return None
+        return level, {i["id"] for i in claimed}
+
+    def _communication_vals(
+        self, partner_id, currency_id, level, items, claimed, labels
+    ):
         partner = self.env["res.partner"].browse(partner_id)
+        today = self.date
+        lines = []
+        for item in items:
+            residual = item["amount_residual"]
+            if residual < 0:
+                section = "credit"
+            elif item["paused_by"]:
+                section = (
+                    "disputed" if item["paused_by"] == "dunning.dispute" else "paused"
+                )
+            elif item["date_maturity"] < today:
+                section = "overdue"
+            else:
+                section = "not_due"
+            lines.append(
+                (
+                    0,
+                    0,
+                    {
+                        "move_line_id": item["id"],
+                        "section": section,
+                        "claimed": item["id"] in claimed,
+                        "pause_reason": labels.get(item["paused_by"]) or False,
+                        "date_maturity": item["date_maturity"],
+                        "days_overdue": (today - item["date_maturity"]).days,
+                        "amount_original": item["amount_original"],
+                        "amount_residual": item["amount_residual_currency"],
+                    },
+                )
+            )
+        email_to, via_pec = partner._dunning_email_to(level)
         return {
             "run_id": self.id,
             "company_id": self.company_id.id,
             "partner_id": partner_id,
             "level_id": level.id,
             "currency_id": currency_id,
-            "date": self.date,
+            "date": today,
+            "is_simulation": self.is_simulation,
             "send_email": level.send_email,
             "send_letter": level.send_letter,
             "send_sms": level.send_sms,
             "create_call": level.create_call,
-            "email_to": partner._dunning_email_to(level),
-            "line_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "move_line_id": line["id"],
-                        "level_id": level.id,
-                        "level_rank": level.rank,
-                        "date_maturity": line["date_maturity"],
-                        "days_overdue": (self.date - line["date_maturity"]).days,
-                        "amount_original": line["amount_original"],
-                        "amount_residual": line["amount_residual_currency"],
-                    },
-                )
-                for line in lines
-            ],
+            "email_to": email_to,
+            "via_pec": via_pec,
+            "line_ids": lines,
         }
 
     # ------------------------------------------------------------------
@@ -511,7 +807,7 @@ class DunningRun(models.Model):
               JOIN dunning_level lv ON lv.id = dl.level_id
               JOIN account_move_line l ON l.id = dl.move_line_id
              WHERE dl.company_id = %(company)s
-               AND dl.state = 'sent'
+               AND dl.level_reached
                AND lv.credit_hold
                AND NOT l.reconciled
                AND dl.partner_id = ANY(%(partners)s)
@@ -531,12 +827,13 @@ class DunningRun(models.Model):
         """One PDF with all the letters of the run, for printing and posting."""
         self.ensure_one()
         letters = self.communication_ids.filtered(
-            lambda c: c.state == "sent" and c.send_letter and c.letter_attachment_id
+            lambda c: c.state in SENT_STATES and c.letter_attachment_id
         )
         if not letters:
             return
         pdf = self.env["dunning.communication"]._render_letters_pdf(letters)
-        self.letters_attachment_id = self.env["ir.attachment"].create(
+        old = self.letters_attachment_id
+        attachment = self.env["ir.attachment"].sudo().create(
             {
                 "name": _("Letters %(run)s.pdf", run=self.name.replace("/", "-")),
                 "raw": pdf,
@@ -545,3 +842,11 @@ class DunningRun(models.Model):
                 "res_id": self.id,
             }
         )
+        self._write_controlled({"letters_attachment_id": attachment.id})
+        old.sudo().unlink()
+
+    def _letters_changed(self):
+        """A letter came after the run ended (a pagoPA notice published, a
+        bounced email): the run's print file gets it."""
+        for run in self.filtered(lambda r: r.state == "done"):
+            run._attach_letters()

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import pytz
+
 from stdnum import iban
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
@@ -519,7 +521,7 @@ class ResCompany(models.Model):
             )
         return problems
 
-    def _pagopa_gpd_client(self):
+    def _pagopa_gpd_client(self, attempts=None):
         """The GPD client of this company; UserError naming what to set when
         the settings are incomplete. Reads the key as superuser: the caller
         never sees it."""
@@ -537,7 +539,8 @@ class ResCompany(models.Model):
             )
         params = self.env["ir.config_parameter"].sudo()
         read_timeout = float(params.get_param("dunning_advanced.gpd_timeout", "30"))
-        attempts = int(params.get_param("dunning_advanced.gpd_attempts", "4"))
+        if attempts is None:
+            attempts = int(params.get_param("dunning_advanced.gpd_attempts", "4"))
         backoff = float(params.get_param("dunning_advanced.gpd_backoff", "1"))
         base_url, receipts_url = GPD_ENVIRONMENTS[company.pagopa_environment or "uat"]
         try:
@@ -569,3 +572,66 @@ class ResCompanyCollection(models.Model):
         help="Expense account debited when a collection case is settled for less "
         "or written off (e.g. losses on receivables).",
     )
+
+
+class ResCompanyDunningEngine(models.Model):
+    """What the dunning engine needs of the company: its day, who signs, how
+    formal notices go by PEC and how long an email waits for its pagoPA
+    notice."""
+
+    _inherit = "res.company"
+
+    dunning_contact_name = fields.Char(
+        string="Credit Contact",
+        help="Named on reminders for questions when the customer has no "
+        "collector, e.g. 'Credit Office - Anna Bianchi'.",
+    )
+    dunning_contact_phone = fields.Char(string="Credit Contact Phone")
+    dunning_contact_email = fields.Char(string="Credit Contact Email")
+    dunning_pec_email_from = fields.Char(
+        string="PEC Sender Address",
+        help="The company's PEC address: formal notices to a customer's PEC go "
+        "from it, so that the delivery receipts prove them.",
+    )
+    dunning_pec_mail_server_id = fields.Many2one(
+        "ir.mail_server",
+        string="PEC Outgoing Server",
+        help="The outgoing server of the company's PEC mailbox; formal notices to "
+        "a PEC address go through it.",
+    )
+    pagopa_email_wait_hours = fields.Integer(
+        string="Wait for the pagoPA Notice (hours)",
+        default=24,
+        help="A reminder's email and letter wait for its pagoPA notice to be "
+        "published; after this many hours they go out without it, saying so.",
+    )
+
+    @api.constrains("pagopa_email_wait_hours")
+    def _check_pagopa_email_wait_hours(self):
+        for company in self:
+            if not 0 <= company.pagopa_email_wait_hours <= 24 * 14:
+                raise ValidationError(
+                    _(
+                        "%s: an email waits for its pagoPA notice between 0 hours "
+                        "and 14 days.",
+                        company.name,
+                    )
+                )
+
+    def _dunning_tz(self):
+        """The company's time zone: its address's, else its working hours',
+        else Italy's (the addon's home), never the server's."""
+        self.ensure_one()
+        calendar = "resource_calendar_id" in self and self["resource_calendar_id"]
+        name = self.partner_id.tz or (calendar and calendar.tz) or "Europe/Rome"
+        try:
+            return pytz.timezone(name)
+        except pytz.UnknownTimeZoneError:
+            return pytz.timezone("Europe/Rome")
+
+    def _dunning_today(self):
+        """Today in the company's time zone: the day of its reminders, their
+        letters and their interest."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        return pytz.utc.localize(now).astimezone(self._dunning_tz()).date()

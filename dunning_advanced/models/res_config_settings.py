@@ -144,3 +144,29 @@ class ResConfigSettingsCollection(models.TransientModel):
     dunning_collection_writeoff_account_id = fields.Many2one(
         related="company_id.dunning_collection_writeoff_account_id", readonly=False
     )
+
+
+class ResConfigSettingsDunningEngine(models.TransientModel):
+    """Who answers reminders, how formal notices go by PEC, how long emails
+    wait for their pagoPA notice."""
+
+    _inherit = "res.config.settings"
+
+    dunning_contact_name = fields.Char(
+        related="company_id.dunning_contact_name", readonly=False
+    )
+    dunning_contact_phone = fields.Char(
+        related="company_id.dunning_contact_phone", readonly=False
+    )
+    dunning_contact_email = fields.Char(
+        related="company_id.dunning_contact_email", readonly=False
+    )
+    dunning_pec_email_from = fields.Char(
+        related="company_id.dunning_pec_email_from", readonly=False
+    )
+    dunning_pec_mail_server_id = fields.Many2one(
+        related="company_id.dunning_pec_mail_server_id", readonly=False
+    )
+    pagopa_email_wait_hours = fields.Integer(
+        related="company_id.pagopa_email_wait_hours", readonly=False
+    )

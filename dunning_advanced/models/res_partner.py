@@ -411,7 +411,7 @@ class ResPartner(models.Model):
         groups = self.env["dunning.communication"]._read_group(
             [
                 ("partner_id", "in", self.commercial_partner_id.ids),
-                ("state", "=", "sent"),
+                ("state", "in", ("pending", "sent", "delivery_failed")),
                 ("company_id", "=", self.env.company.id),
             ],
             ["partner_id"],
@@ -441,13 +441,25 @@ class ResPartner(models.Model):
             user = company._dunning_credit_manager() or user
         return partner.dunning_collector_id or partner.user_id or user
 
-    def _dunning_email_to(self, level):
-        """The address of a reminder: the PEC for a formal notice when known."""
-        self.ensure_one()
-        partner = self.commercial_partner_id
-        if level.is_formal_notice and partner.dunning_pec_email:
+    def _dunning_pec(self):
+        """The customer's PEC address: the one set for formal notices, else
+        the Italian localization's own (``l10n_it_pec_email``, l10n_it_edi)."""
+        partner = self.commercial_partner_id.sudo()
+        if partner.dunning_pec_email:
             return partner.dunning_pec_email
-        return self.email or partner.email or False
+        if "l10n_it_pec_email" in partner._fields:
+            return partner.l10n_it_pec_email or False
+        return False
+
+    def _dunning_email_to(self, level):
+        """(address, by PEC) of a reminder: a formal notice goes to the PEC
+        address when the customer has one."""
+        self.ensure_one()
+        pec = level.is_formal_notice and self._dunning_pec()
+        if pec:
+            return pec, True
+        partner = self.commercial_partner_id
+        return self.email or partner.email or False, False
 
     def action_view_dunning_communications(self):
         self.ensure_one()

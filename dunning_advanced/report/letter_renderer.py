@@ -53,6 +53,7 @@ from types import SimpleNamespace
 from xml.sax.saxutils import escape
 
 import qrcode
+from babel.dates import format_date as babel_format_date
 from qrcode.exceptions import DataOverflowError
 from qrcode.util import MODE_8BIT_BYTE, QRData
 from reportlab.lib import colors
@@ -63,6 +64,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -101,6 +103,21 @@ LABELS = {
         "fiscal_code": "Codice fiscale",
         "phone": "Tel.",
         "formal_notice": "Diffida e messa in mora",
+        "interest": "Interessi",
+        "overdue_title": "Fatture scadute",
+        "not_due_title": "Fatture in scadenza",
+        "credits_title": "Note di credito e pagamenti da compensare",
+        "paused_title": "Partite non richieste in questa lettera",
+        "status": "Stato",
+        "total_overdue": "Totale scaduto",
+        "less_credits": "Meno crediti a vostro favore",
+        "to_pay": "Importo da pagare",
+        "total_owed": "Totale del vostro debito, comprese le fatture non ancora "
+        "scadute",
+        "contact": "Per informazioni",
+        "draft": "BOZZA - NON INVIATA",
+        "simulation": "SIMULAZIONE - NON INVIATA",
+        "signature_office": "Ufficio Crediti",
     },
     "en": {
         "invoice": "Invoice",
@@ -122,11 +139,30 @@ LABELS = {
         "fiscal_code": "Tax code",
         "phone": "Tel.",
         "formal_notice": "Formal notice of default",
+        "interest": "Interest",
+        "overdue_title": "Overdue invoices",
+        "not_due_title": "Invoices falling due",
+        "credits_title": "Credit notes and payments to deduct",
+        "paused_title": "Items not claimed in this letter",
+        "status": "Status",
+        "total_overdue": "Total overdue",
+        "less_credits": "Less credits in your favour",
+        "to_pay": "Amount to pay",
+        "total_owed": "Total you owe, invoices not yet due included",
+        "contact": "For questions",
+        "draft": "DRAFT - NOT SENT",
+        "simulation": "SIMULATION - NOT SENT",
+        "signature_office": "Credit Department",
     },
 }
-# "24 Nov 2026": day first, unambiguous for European readers of English
-MONTHS_EN = tuple("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 MAX_QR_CODES = 2
+# Scripts DejaVu Sans lacks, drawn with the CID fonts every PDF reader has
+# (reportlab ships their metrics): Korean, Japanese, then Chinese.
+CID_FONTS = (
+    ("HYSMyeongJo-Medium", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
+    ("HeiseiKakuGo-W5", re.compile(r"[\u3040-\u30ff]")),
+    ("STSong-Light", re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")),
+)
 
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",
@@ -152,7 +188,10 @@ BODY_BOTTOM = 22 * mm  # from the bottom edge
 LOGO_MAX = (50 * mm, 18 * mm)
 QR_SIZE = 28 * mm
 QR_COLUMN = 36 * mm
-INVOICE_COLUMNS = tuple(w * mm for w in (38, 22, 22, 20, 34, 34))
+INVOICE_COLUMNS = tuple(w * mm for w in (30, 29, 29, 16, 33, 33))
+UPCOMING_COLUMNS = tuple(w * mm for w in (38, 44, 54, 34))
+CREDIT_COLUMNS = tuple(w * mm for w in (60, 76, 34))
+PAUSED_COLUMNS = tuple(w * mm for w in (38, 28, 70, 34))
 
 ACCENT = colors.HexColor("#1F3A5F")
 MUTED = colors.HexColor("#5F6B7A")
@@ -204,7 +243,12 @@ class LetterPartner:
 
 @dataclass(frozen=True)
 class LetterInvoiceLine:
-    """One overdue invoice; amounts in the letter's currency."""
+    """One open invoice; amounts in the letter's currency.
+
+    ``interest`` is the statutory interest claimed on it (formal notice);
+    ``status`` says why an item is listed but not claimed (disputed, promised,
+    in an instalment plan).
+    """
 
     number: str
     invoice_date: datetime.date
@@ -212,6 +256,18 @@ class LetterInvoiceLine:
     days_late: int
     original: Decimal
     residual: Decimal
+    interest: Decimal = Decimal(0)
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class LetterCredit:
+    """A credit note or a payment on account not yet applied: ``amount`` is
+    what it deducts (positive)."""
+
+    number: str
+    date: datetime.date
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -235,10 +291,17 @@ class LetterPaymentQR:
 class Letter:
     """A dunning letter; the texts are in ``lang`` already.
 
+    It says everything the customer owes: ``invoices`` (overdue, claimed),
+    ``upcoming`` (not yet due), ``credits`` (deducted), ``paused`` (listed with
+    their ``status``, not claimed), then the charges. ``total_due`` is what it
+    asks for now and must equal the overdue residuals (plus the upcoming ones
+    when ``upcoming_claimed``, a courtesy reminder) plus the charges less the
+    credits. ``total_owed``, when given, is everything owed.
+
     ``opening_text`` and ``closing_text`` are plain text: a blank line starts a
-    new paragraph, a single line break is kept. ``total_due`` must equal the
-    residuals plus the charges (a negative charge can show a payment on
-    account).
+    new paragraph, a single line break is kept. ``watermark`` ("DRAFT") marks a
+    letter that is not the one sent; ``payment_note`` says what the payment
+    codes cover; ``contact`` names who answers questions.
     """
 
     company: LetterCompany
@@ -260,6 +323,14 @@ class Letter:
     signature_name: str = ""
     signature_title: str = ""
     is_formal_notice: bool = False
+    upcoming: Sequence[LetterInvoiceLine] = ()
+    upcoming_claimed: bool = False
+    credits: Sequence[LetterCredit] = ()
+    paused: Sequence[LetterInvoiceLine] = ()
+    total_owed: Decimal | None = None
+    payment_note: str = ""
+    contact: Sequence[str] = ()
+    watermark: str = ""
 
 
 def _lang_key(lang: str) -> str:
@@ -305,10 +376,9 @@ def format_money(amount: Decimal, lang: str, symbol: str = "€") -> str:
 
 
 def format_date(day: datetime.date, lang: str) -> str:
-    """``24/11/2026`` in Italian, ``24 Nov 2026`` in English."""
-    if _lang_key(lang) == "it":
-        return day.strftime("%d/%m/%Y")
-    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    """One date style per language, spelled out as a letter writes it:
+    ``15 dicembre 2026``, ``15 December 2026`` (CLDR month names)."""
+    return babel_format_date(day, "d MMMM y", locale=_lang_key(lang))
 
 
 def _text(value: str | None) -> str:
@@ -357,6 +427,22 @@ def _font_names() -> tuple[str, str]:
             addMapping("DunningSans", 1, italic, "DunningSans-Bold")
         return "DunningSans", "DunningSans-Bold"
     return FALLBACK_FONTS
+
+
+@functools.cache
+def _cid_font(name: str) -> str:
+    pdfmetrics.registerFont(UnicodeCIDFont(name))
+    return name
+
+
+def _font_for(text: str | None, regular: str) -> str:
+    """``regular``, or a CID font when ``text`` is in a script DejaVu lacks
+    (a Chinese, Japanese or Korean name must print, not turn into boxes)."""
+    value = _text(text)
+    for name, pattern in CID_FONTS:
+        if pattern.search(value):
+            return _cid_font(name)
+    return regular
 
 
 @functools.lru_cache(maxsize=8)
@@ -487,6 +573,15 @@ def _styles(regular: str, bold: str) -> SimpleNamespace:
             "box_title", fontName=bold, fontSize=9.5, textColor=ACCENT, spaceAfter=4
         ),
         box_line=style("box_line", fontSize=8.5, leading=11.5),
+        box_note=style("box_note", fontSize=7.5, leading=9.5, textColor=MUTED),
+        section=style(
+            "section",
+            fontName=bold,
+            fontSize=9,
+            textColor=ACCENT,
+            spaceBefore=1,
+            spaceAfter=2,
+        ),
         qr_title=style(
             "qr_title", fontName=bold, fontSize=7.5, spaceAfter=1, **centered
         ),
@@ -511,6 +606,7 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     """``text`` cut with an ellipsis to fit ``width`` points."""
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
+    text = text[: int(width / (size * 0.25))]  # no glyph is narrower than this
     while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text.rstrip() + "…"
@@ -554,13 +650,23 @@ def _check(letter: Letter) -> None:
     for line in letter.invoices:
         _amount(line.original, "The amount of invoice %s" % line.number)
         parts += _amount(line.residual, "The residual of invoice %s" % line.number)
+    for line in letter.upcoming:
+        residual = _amount(line.residual, "The residual of invoice %s" % line.number)
+        if letter.upcoming_claimed:
+            parts += residual
+    for line in letter.paused:
+        _amount(line.residual, "The residual of invoice %s" % line.number)
     for charge in letter.charges:
         parts += _amount(charge.amount, "The charge %r" % charge.label)
+    for credit in letter.credits:
+        parts -= _amount(credit.amount, "The credit %s" % credit.number)
     if parts != total:
         raise ValueError(
-            "The total due is %s but the invoices and charges add up to %s: the "
-            "letter would not add up." % (total, parts)
+            "The total due is %s but the invoices, charges and credits add up to "
+            "%s: the letter would not add up." % (total, parts)
         )
+    if letter.total_owed is not None:
+        _amount(letter.total_owed, "The total owed")
 
 
 class _LetterLayout:
@@ -601,18 +707,29 @@ class _LetterLayout:
             country.upper(),
         ]
         width = WINDOW_WIDTH - 2 * ADDRESS_INDENT
-        for size, leading in ((10, 12.5), (9, 11), (8, 9.6)):
+        room = ADDRESS_BOTTOM - ADDRESS_TOP
+        for size, leading in ((10, 12.5), (9, 11), (8, 9.6), (7, 8.4)):
             lines = [
                 line
                 for part in parts
-                for line in _split(part, self.regular, size, width)
+                for line in _split(part, _font_for(part, self.regular), size, width)
             ]
-            if len(lines) * leading <= ADDRESS_BOTTOM - ADDRESS_TOP:
+            if len(lines) * leading <= room:
                 return size, leading, lines
-        raise ValueError(
-            "The address of %s does not fit the envelope window: shorten its "
-            "name or street." % _text(partner.name)
-        )
+        # Still too long (Odoo's fields have no length limit): each part on one
+        # line, cut with an ellipsis; the name keeps two lines. Whatever the
+        # data, the letter is printed and the address stays in the window.
+        size, leading = 7, 8.4
+        name = _split(parts[0], _font_for(parts[0], self.regular), size, width)
+        lines = name[:2] + [
+            _fit(_text(part), _font_for(part, self.regular), size, width)
+            for part in parts[1:]
+            if _text(part)
+        ]
+        lines = lines[: int(room // leading)]
+        if len(name) > 2:
+            lines[1] = _fit(lines[1] + "…", self.regular, size, width)
+        return size, leading, lines
 
     def _footer(self) -> list[str]:
         company, labels = self.letter.company, self.labels
@@ -637,6 +754,19 @@ class _LetterLayout:
         ]
 
     # Page decorations
+
+    def _draw_watermark(self, canv: Canvas) -> None:
+        """A draft or a simulation says so across every page."""
+        mark = _text(self.letter.watermark)
+        if not mark:
+            return
+        canv.saveState()
+        canv.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.18))
+        canv.setFont(self.bold, 40)
+        canv.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        canv.rotate(45)
+        canv.drawCentredString(0, 0, _fit(mark, self.bold, 40, PAGE_HEIGHT * 0.9))
+        canv.restoreState()
 
     def draw_first_page(self, canv: Canvas) -> None:
         self._draw_letterhead(canv)
@@ -670,6 +800,7 @@ class _LetterLayout:
         self._draw_footer(canv)
 
     def draw_page_label(self, canv: Canvas, page: int, pages: int) -> None:
+        self._draw_watermark(canv)  # last, over the content
         canv.setFont(self.regular, 7)
         canv.setFillColor(MUTED)
         label = self.labels["page"].format(page=page, pages=pages)
@@ -719,14 +850,22 @@ class _LetterLayout:
             company.name, company.street, _join(company.zip, company.city, sep=" ")
         )
         canv.setFillColor(MUTED)
-        canv.setFont(self.regular, 6.5)
+        # The sender line is read through the window: shrink it to fit, down
+        # to 5 pt, before cutting anything.
+        size = 6.5
+        while size > 5 and pdfmetrics.stringWidth(sender, self.regular, size) > width:
+            size -= 0.25
+        canv.setFont(self.regular, size)
         canv.drawString(
-            x, PAGE_HEIGHT - SENDER_BASELINE, _fit(sender, self.regular, 6.5, width)
+            x, PAGE_HEIGHT - SENDER_BASELINE, _fit(sender, self.regular, size, width)
         )
         size, leading, lines = self.address
         canv.setFillColor(colors.black)
-        canv.setFont(self.regular, size)
-        _draw_lines(canv, lines, x, PAGE_HEIGHT - ADDRESS_TOP, size, leading)
+        y = PAGE_HEIGHT - ADDRESS_TOP - size
+        for line in lines:
+            canv.setFont(_font_for(line, self.regular), size)
+            canv.drawString(x, y, line)
+            y -= leading
 
     def _draw_info(self, canv: Canvas) -> None:
         letter, labels = self.letter, self.labels
@@ -766,58 +905,63 @@ class _LetterLayout:
     # Body
 
     def story(self) -> list[Flowable]:
-        letter, st = self.letter, self.styles
+        letter, st, labels = self.letter, self.styles, self.labels
         story: list[Flowable] = []
         if letter.is_formal_notice:
-            notice = escape(self.labels["formal_notice"].upper())
+            notice = escape(labels["formal_notice"].upper())
             story.append(Paragraph(notice, st.notice))
         story.append(Paragraph(_markup(letter.subject), st.subject))
         story += [Paragraph(block, st.body) for block in _blocks(letter.opening_text)]
         if letter.invoices:
-            story += [Spacer(1, 2 * mm), self._invoice_table()]
-        story += [Spacer(1, 1 * mm), KeepTogether(self._summary_table())]
+            story += self._section(labels["overdue_title"], self._invoice_table())
+        if letter.upcoming:
+            story += self._section(labels["not_due_title"], self._upcoming_table())
+        if letter.credits:
+            story += self._section(labels["credits_title"], self._credit_table())
+        if letter.paused:
+            story += self._section(labels["paused_title"], self._paused_table())
+        story += [Spacer(1, 2 * mm), KeepTogether(self._summary_table())]
         box = self._payment_box()
         if box is not None:
             story += [Spacer(1, 3 * mm), box]
         closing: list[Flowable] = [Spacer(1, 3 * mm)]
         closing += [Paragraph(block, st.body) for block in _blocks(letter.closing_text)]
-        closing.append(Spacer(1, 1 * mm))
-        closing.append(Paragraph(_markup(letter.company.name), st.signature))
-        if _text(letter.signature_name) or _text(letter.signature_title):
-            closing.append(Spacer(1, 7 * mm))  # room for a handwritten signature
-            if _text(letter.signature_name):
-                name = _markup(letter.signature_name)
-                closing.append(Paragraph(name, st.signature_name))
-            if _text(letter.signature_title):
-                closing.append(Paragraph(_markup(letter.signature_title), st.signature))
+        contact = [line for line in map(_text, letter.contact) if line]
+        if contact:
+            text = "%s: %s" % (labels["contact"], " · ".join(contact))
+            closing.append(Paragraph(_markup(text), st.box_line))
+        closing.append(Spacer(1, 3 * mm))
+        # One signature: the company, then who signs for it.
+        closing.append(Paragraph(_markup(letter.company.name), st.signature_name))
+        title = _text(letter.signature_title) or labels["signature_office"]
+        closing.append(Paragraph(_markup(title), st.signature))
+        if _text(letter.signature_name):
+            closing.append(Paragraph(_markup(letter.signature_name), st.signature))
         story.append(KeepTogether(closing))
         return story
+
+    def _section(self, title: str, table: Table) -> list[Flowable]:
+        return [
+            Spacer(1, 2 * mm),
+            Paragraph(escape(title), self.styles.section),
+            table,
+        ]
 
     def _cell(self, text: str | None, width: float, bold: bool = False) -> str:
         """A table cell text wrapped on lines (``\\n``) to fit ``width``."""
         font = self.bold if bold else self.regular
         return "\n".join(_split(text, font, 8.5, width - 8))
 
-    def _invoice_table(self) -> Table:
+    def _table(
+        self, keys: Sequence[str], widths: Sequence[float], rows: list[list[str]]
+    ) -> Table:
         labels = self.labels
-        keys = ("invoice", "date", "due_date", "days_late", "amount", "residual")
         header = [
             "\n".join(_split(labels[key], self.bold, 8, width - 8))
-            for key, width in zip(keys, INVOICE_COLUMNS, strict=True)
+            for key, width in zip(keys, widths, strict=True)
         ]
-        rows = [header]
-        for line in self.letter.invoices:
-            rows.append(
-                [
-                    self._cell(line.number, INVOICE_COLUMNS[0]),
-                    self.date(line.invoice_date),
-                    self.date(line.due_date),
-                    str(line.days_late),
-                    self.money(line.original),
-                    self.money(line.residual),
-                ]
-            )
-        table = Table(rows, colWidths=INVOICE_COLUMNS, repeatRows=1)
+        table = Table([header, *rows], colWidths=widths, repeatRows=1)
+        numbers = len(keys) - sum(1 for key in keys if key in self._TEXT_KEYS)
         table.setStyle(
             TableStyle(
                 [
@@ -826,8 +970,7 @@ class _LetterLayout:
                     ("TEXTCOLOR", (0, 0), (-1, 0), ACCENT),
                     ("FONT", (0, 1), (-1, -1), self.regular, 8.5),
                     ("LEADING", (0, 1), (-1, -1), 10.5),
-                    ("ALIGN", (1, 0), (2, -1), "CENTER"),
-                    ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+                    ("ALIGN", (len(keys) - numbers, 0), (-1, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                     ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
                     ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
@@ -842,26 +985,102 @@ class _LetterLayout:
         )
         return table
 
+    # Columns whose text is left-aligned; the others are numbers.
+    _TEXT_KEYS = frozenset({"invoice", "date", "due_date", "status"})
+
+    def _invoice_table(self) -> Table:
+        with_interest = any(line.interest for line in self.letter.invoices)
+        widths = INVOICE_COLUMNS
+        if with_interest:
+            keys = ("invoice", "date", "due_date", "days_late", "residual", "interest")
+        else:
+            keys = ("invoice", "date", "due_date", "days_late", "amount", "residual")
+        rows = []
+        for line in self.letter.invoices:
+            row = [
+                self._cell(line.number, widths[0]),
+                self._cell(self.date(line.invoice_date), widths[1]),
+                self._cell(self.date(line.due_date), widths[2]),
+                str(line.days_late),
+            ]
+            if with_interest:
+                row += [self.money(line.residual), self.money(line.interest)]
+            else:
+                row += [self.money(line.original), self.money(line.residual)]
+            rows.append(row)
+        return self._table(keys, widths, rows)
+
+    def _upcoming_table(self) -> Table:
+        keys = ("invoice", "date", "due_date", "residual")
+        widths = UPCOMING_COLUMNS
+        rows = [
+            [
+                self._cell(line.number, widths[0]),
+                self.date(line.invoice_date),
+                self.date(line.due_date),
+                self.money(line.residual),
+            ]
+            for line in self.letter.upcoming
+        ]
+        return self._table(keys, widths, rows)
+
+    def _credit_table(self) -> Table:
+        keys = ("invoice", "date", "amount")
+        widths = CREDIT_COLUMNS
+        rows = [
+            [
+                self._cell(credit.number, widths[0]),
+                self.date(credit.date),
+                self.money(-credit.amount),
+            ]
+            for credit in self.letter.credits
+        ]
+        return self._table(keys, widths, rows)
+
+    def _paused_table(self) -> Table:
+        keys = ("invoice", "due_date", "status", "residual")
+        widths = PAUSED_COLUMNS
+        rows = [
+            [
+                self._cell(line.number, widths[0]),
+                self.date(line.due_date),
+                self._cell(line.status, widths[2]),
+                self.money(line.residual),
+            ]
+            for line in self.letter.paused
+        ]
+        return self._table(keys, widths, rows)
+
     def _summary_table(self) -> Table:
         letter, labels = self.letter, self.labels
         label_width = sum(INVOICE_COLUMNS[:-1])
         rows = []
-        if letter.charges:
-            residual = sum((line.residual for line in letter.invoices), Decimal(0))
+        overdue = sum((line.residual for line in letter.invoices), Decimal(0))
+        if letter.invoices and (letter.charges or letter.credits):
             rows.append(
-                [
-                    self._cell(labels["invoices_total"], label_width),
-                    self.money(residual),
-                ]
+                [self._cell(labels["total_overdue"], label_width), self.money(overdue)]
             )
-            rows += [
-                [self._cell(charge.label, label_width), self.money(charge.amount)]
-                for charge in letter.charges
-            ]
-        total_label = "\n".join(_split(labels["total_due"], self.bold, 10, label_width))
+        if letter.upcoming_claimed and letter.upcoming and letter.credits:
+            upcoming = sum((line.residual for line in letter.upcoming), Decimal(0))
+            rows.append(
+                [self._cell(labels["not_due_title"], label_width), self.money(upcoming)]
+            )
+        rows += [
+            [self._cell(charge.label, label_width), self.money(charge.amount)]
+            for charge in letter.charges
+        ]
+        if letter.credits:
+            credits = sum((credit.amount for credit in letter.credits), Decimal(0))
+            rows.append(
+                [self._cell(labels["less_credits"], label_width), self.money(-credits)]
+            )
+        total_label = "\n".join(_split(labels["to_pay"], self.bold, 10, label_width))
         rows.append([total_label, self.money(letter.total_due)])
-        table = Table(rows, colWidths=(label_width, INVOICE_COLUMNS[-1]))
         last = len(rows) - 1
+        owed = letter.total_owed
+        if owed is not None and owed != letter.total_due:
+            rows.append([self._cell(labels["total_owed"], label_width), self.money(owed)])
+        table = Table(rows, colWidths=(label_width, INVOICE_COLUMNS[-1]))
         style = [
             ("FONT", (0, 0), (-1, -1), self.regular, 8.5),
             ("LEADING", (0, 0), (-1, -1), 10.5),
@@ -880,6 +1099,8 @@ class _LetterLayout:
         ]
         if last > 1:  # the total has its own rule above
             style.append(("LINEBELOW", (0, 0), (-1, last - 2), 0.25, RULE))
+        if len(rows) > last + 1:
+            style.append(("TEXTCOLOR", (0, last + 1), (-1, last + 1), MUTED))
         table.setStyle(TableStyle(style))
         return table
 
@@ -892,6 +1113,9 @@ class _LetterLayout:
             Paragraph(escape(self.labels["payment_instructions"]), st.box_title)
         ]
         instructions += [Paragraph(_markup(line), st.box_line) for line in lines]
+        if _text(letter.payment_note):
+            instructions.append(Spacer(1, 1.5 * mm))
+            instructions.append(Paragraph(_markup(letter.payment_note), st.box_note))
         cells: list[list[Flowable]] = [instructions]
         for qr in letter.qr_codes:
             cell: list[Flowable] = []

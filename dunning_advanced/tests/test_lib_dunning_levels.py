@@ -6,8 +6,11 @@ from odoo.tests import BaseCase, tagged
 from ..lib.dunning_levels import (
     DUE,
     PREVIOUS,
+    CustomerState,
     LevelRule,
     LineState,
+    courtesy_level,
+    customer_level,
     fee_amount,
     next_level,
     validate_levels,
@@ -104,3 +107,69 @@ class TestLibDunningLevels(BaseCase):
         )
         with self.assertRaisesRegex(ValueError, "cannot be negative"):
             fee_amount("fixed", fixed=Decimal("-1"))
+
+
+def customer_on(day, oldest, rank=0, sent=None, force=False):
+    state = CustomerState(
+        oldest_due_date=oldest, current_rank=rank, current_date=sent, force_next=force
+    )
+    rule = customer_level(STANDARD, state, day)
+    return rule.key if rule else None
+
+
+@tagged("post_install", "-at_install", "dunning_lib")
+class TestLibCustomerLevel(BaseCase):
+    def test_oldest_overdue_item_drives_one_step_at_a_time(self):
+        """Items due 31 Jan and 20 Feb, nothing sent: on 12 March the oldest is
+        +40 (formal notice reached under the policy), but the customer gets the
+        friendly reminder first."""
+        self.assertEqual(customer_on(date(2026, 3, 12), DUE_DATE), 12)
+        # Friendly sent on 12 March: the firm one keeps the 13 days of spacing.
+        sent = date(2026, 3, 12)
+        self.assertIsNone(customer_on(date(2026, 3, 24), DUE_DATE, 2, sent))
+        self.assertEqual(customer_on(date(2026, 3, 25), DUE_DATE, 2, sent), 13)
+
+    def test_nothing_overdue_no_reminder_level(self):
+        self.assertIsNone(customer_on(date(2026, 2, 1), None))
+        # Due today is not overdue yet.
+        self.assertIsNone(customer_on(DUE_DATE, DUE_DATE))
+
+    def test_courtesy_counts_for_the_spacing_of_the_first_reminder(self):
+        """Courtesy sent on 26 Jan (-5): the friendly one on 7 Feb (+7)."""
+        sent = date(2026, 1, 26)
+        self.assertIsNone(customer_on(date(2026, 2, 6), DUE_DATE, 1, sent))
+        self.assertEqual(customer_on(date(2026, 2, 7), DUE_DATE, 1, sent), 12)
+
+    def test_broken_promise_moves_the_customer_up_at_once(self):
+        sent = date(2026, 2, 7)
+        self.assertEqual(customer_on(date(2026, 2, 9), DUE_DATE, 2, sent, True), 13)
+
+    def test_last_level_reached_nothing_more(self):
+        self.assertIsNone(customer_on(date(2026, 6, 1), DUE_DATE, 5, date(2026, 4, 1)))
+
+
+@tagged("post_install", "-at_install", "dunning_lib")
+class TestLibCourtesyLevel(BaseCase):
+    def test_each_item_announced_once_in_its_window(self):
+        upcoming = [
+            LineState(due_date=date(2026, 2, 3)),  # in the window on 30 Jan
+            LineState(due_date=date(2026, 2, 20)),  # too early
+            LineState(due_date=date(2026, 2, 2), current_rank=1),  # announced
+        ]
+        level, indexes = courtesy_level(STANDARD, upcoming, date(2026, 1, 30))
+        self.assertEqual(level.key, 11)
+        self.assertEqual(indexes, [0])
+
+    def test_no_courtesy_on_or_after_the_due_date(self):
+        level, indexes = courtesy_level(
+            STANDARD, [LineState(due_date=DUE_DATE)], DUE_DATE
+        )
+        self.assertIsNone(level)
+        self.assertEqual(indexes, [])
+
+    def test_policy_without_courtesy(self):
+        no_courtesy = STANDARD[1:]
+        level, _indexes = courtesy_level(
+            no_courtesy, [LineState(due_date=DUE_DATE)], date(2026, 1, 28)
+        )
+        self.assertIsNone(level)

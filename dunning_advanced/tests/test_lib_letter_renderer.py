@@ -15,6 +15,7 @@ from ..report.letter_renderer import (
     Letter,
     LetterCharge,
     LetterCompany,
+    LetterCredit,
     LetterInvoiceLine,
     LetterPartner,
     LetterPaymentQR,
@@ -160,11 +161,11 @@ class TestLetterRenderer(BaseCase):
             "Scadenza",
             "Residuo",
             "Giorni di",
-            "Totale dovuto",
+            "Importo da pagare",
             "1.234,56 €",
             "1.220,00 €",
-            "24/11/2026",
-            "15/07/2026",
+            "24 novembre 2026",
+            "15 luglio 2026",
             "Modalità di pagamento",
             "Bonifico SEPA",
             "Pagina 1 di 1",
@@ -183,10 +184,10 @@ class TestLetterRenderer(BaseCase):
             "Due date",
             "Days late",
             "Outstanding",
-            "Total due",
+            "Amount to pay",
             "€1,234.56",
-            "24 Nov 2026",
-            "15 Jul 2026",
+            "24 November 2026",
+            "15 July 2026",
             "Payment instructions",
             "Page 1 of 1",
         ):
@@ -327,7 +328,7 @@ class TestLetterRenderer(BaseCase):
         with self.assertRaisesRegex(
             ValueError,
             r"^Letter S9 to Verdi S\.r\.l\.: The total due is 1234\.57 but the "
-            r"invoices and charges add up to 1234\.56",
+            r"invoices, charges and credits add up to 1234\.56",
         ):
             render_letters([_letter(), wrong_total])
         with self.assertRaisesRegex(ValueError, "at most 2"):
@@ -342,10 +343,146 @@ class TestLetterRenderer(BaseCase):
             render_letter(_letter(company=company))
         with self.assertRaisesRegex(ValueError, "give amounts as Decimal"):
             render_letter(_letter(total_due=1234.56))
-        with self.assertRaisesRegex(ValueError, "does not fit the envelope window"):
-            render_letter(_letter(partner_name="Nome molto lungo " * 25))
         with self.assertRaisesRegex(ValueError, "no letter"):
             render_letters([])
+
+
+@tagged("post_install", "-at_install", "dunning_lib")
+class TestLetterSaysWhatIsOwed(BaseCase):
+    """One letter, every open item: overdue (claimed), falling due, credits,
+    disputed (not claimed); the amount to pay and everything owed."""
+
+    def _full_letter(self, **values):
+        upcoming = [
+            LetterInvoiceLine(
+                "FV/2026/00201",
+                datetime.date(2026, 11, 10),
+                datetime.date(2026, 12, 10),
+                -16,
+                Decimal("500.00"),
+                Decimal("500.00"),
+            )
+        ]
+        disputed = [
+            LetterInvoiceLine(
+                "FV/2026/00099",
+                datetime.date(2026, 5, 2),
+                datetime.date(2026, 6, 1),
+                176,
+                Decimal("300.00"),
+                Decimal("300.00"),
+                status="Contestata: non richiesta",
+            )
+        ]
+        credits = [
+            LetterCredit("NC/2026/00007", datetime.date(2026, 10, 3), Decimal("84.56"))
+        ]
+        # 1,184.56 overdue + 50.00 charges - 84.56 credit = 1,150.00 to pay;
+        # owed: 1,184.56 + 500.00 + 50.00 - 84.56 = 1,650.00 (disputed apart).
+        data = {
+            "upcoming": upcoming,
+            "paused": disputed,
+            "credits": credits,
+            "total_due": Decimal("1150.00"),
+            "total_owed": Decimal("1650.00"),
+            "payment_note": "Il QR code è per 1.150,00 €.",
+            "contact": ["Anna Bianchi", "+39 02 7654321", "anna@rossiefigli.it"],
+        }
+        data.update(values)
+        return _letter(**data)
+
+    def test_every_section_and_both_totals(self):
+        text = "\n".join(_pages(render_letter(self._full_letter())))
+        for expected in (
+            "Fatture scadute",
+            "Fatture in scadenza",
+            "FV/2026/00201",
+            "10 dicembre 2026",
+            "Note di credito e pagamenti da compensare",
+            "NC/2026/00007",
+            "-84,56 €",
+            "Partite non richieste in questa lettera",
+            "Contestata: non richiesta",
+            "Totale scaduto",
+            "1.184,56 €",
+            "Meno crediti a vostro favore",
+            "Importo da pagare",
+            "1.150,00 €",
+            "1.650,00 €",
+            "Il QR code è per 1.150,00 €.",
+            "Per informazioni: Anna Bianchi · +39 02 7654321",
+        ):
+            self.assertIn(expected, text)
+
+    def test_credits_that_do_not_add_up_are_refused(self):
+        with self.assertRaisesRegex(ValueError, "would not add up"):
+            render_letter(self._full_letter(total_due=Decimal("1234.56")))
+
+    def test_one_signature(self):
+        text = "\n".join(_pages(render_letter(self._full_letter())))
+        self.assertEqual(text.count("Mario Rossi"), 1)
+        closing = text[text.index("Distinti saluti.") :]
+        self.assertEqual(closing.count("Rossi & Figli S.r.l."), 1)
+
+    def test_draft_and_simulation_say_so_on_every_page(self):
+        draft = render_letter(
+            _letter(invoices=_many_invoices(60), watermark="BOZZA - NON INVIATA")
+        )
+        texts = _pages(draft)
+        self.assertGreaterEqual(len(texts), 2)
+        for text in texts:
+            self.assertIn("BOZZA - NON INVIATA", text)
+        [sent] = _pages(render_letter(_letter()))
+        self.assertNotIn("BOZZA", sent)
+
+
+@tagged("post_install", "-at_install", "dunning_lib")
+class TestLetterAddressAlwaysPrints(BaseCase):
+    def test_very_long_name_and_street_still_print_in_the_window(self):
+        """Odoo's name and street have no length limit: the letter shrinks or
+        cuts them, it never refuses to print."""
+        name = "Consorzio Nazionale Cooperative Edilizie Riunite " * 8
+        letter = _letter(
+            partner_name=name.strip(),
+            partner=LetterPartner(
+                name=name.strip(),
+                street="Strada Provinciale " * 20,
+                street2="Zona Industriale Lotto " * 10,
+                zip="10121",
+                city="Torino",
+                state="TO",
+            ),
+        )
+        [text] = _pages(render_letter(letter))
+        self.assertIn("Consorzio Nazionale", text)
+        self.assertIn("10121 Torino TO", text)
+        self.assertIn("…", text)
+
+    def test_long_sender_line_is_shrunk_not_cut(self):
+        company = LetterCompany(
+            name="Rossi & Figli Forniture Industriali S.r.l.",
+            street="Via Giuseppe Verdi 12",
+            zip="20121",
+            city="Milano",
+        )
+        [text] = _pages(render_letter(_letter(company=company)))
+        self.assertIn(
+            "Rossi & Figli Forniture Industriali S.r.l. · Via Giuseppe Verdi 12 · "
+            "20121 Milano",
+            text,
+        )
+
+    def test_chinese_name_prints_with_a_font_that_has_it(self):
+        letter = _letter(
+            partner=LetterPartner(
+                name="上海建筑材料有限公司", street="南京路 100号", city="上海"
+            ),
+            partner_name="上海建筑材料有限公司",
+        )
+        pdf = render_letter(letter)
+        fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+        names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
+        self.assertTrue(any("STSong" in name for name in names), names)
 
 
 @tagged("post_install", "-at_install", "dunning_lib")
@@ -375,7 +512,7 @@ class TestLetterFormats(BaseCase):
 
     def test_format_date(self):
         day = datetime.date(2026, 11, 24)
-        self.assertEqual(format_date(day, "it_IT"), "24/11/2026")
-        self.assertEqual(format_date(day, "en_US"), "24 Nov 2026")
-        self.assertEqual(format_date(datetime.date(2026, 3, 5), "it_IT"), "05/03/2026")
-        self.assertEqual(format_date(datetime.date(2026, 3, 5), "en_GB"), "5 Mar 2026")
+        self.assertEqual(format_date(day, "it_IT"), "24 novembre 2026")
+        self.assertEqual(format_date(day, "en_US"), "24 November 2026")
+        self.assertEqual(format_date(datetime.date(2026, 3, 5), "it_IT"), "5 marzo 2026")
+        self.assertEqual(format_date(datetime.date(2026, 3, 5), "en_GB"), "5 March 2026")

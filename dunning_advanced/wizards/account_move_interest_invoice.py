@@ -304,7 +304,7 @@ class AccountMoveInterestInvoice(models.TransientModel):
             [
                 ("company_id", "=", self.company_id.id),
                 ("partner_id", "child_of", partners.ids),
-                ("state", "=", "sent"),
+                ("state", "in", ("pending", "sent", "delivery_failed")),
                 ("fee_invoiced", "=", False),
                 ("fee_amount", ">", 0),
                 ("level_id.fee_posting", "=", "interest_invoice"),
