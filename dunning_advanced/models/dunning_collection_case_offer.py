@@ -91,6 +91,7 @@ class DunningCollectionCaseOffer(models.Model):
             self.sudo()._open_or_update(
                 self.partner_id, self.company_id, lines, origin="manual"
             )
+        self.invalidate_recordset(["new_overdue_line_ids", "new_overdue_count"])
         return True
 
     @api.model

@@ -774,6 +774,8 @@ class DunningCommunication(models.Model):
             todo -= waiting
         if not todo:
             return
+        # What is rendered from here on is what goes out (no draft mark).
+        todo = todo.with_context(dunning_sending=True)
         ready = todo._isolated(lambda c: c._prepare_documents())
         rendered = ready._render_emails()
         sent = ready._isolated(lambda c: c._deliver(rendered.get(c.id)))
@@ -1066,7 +1068,7 @@ class DunningCommunication(models.Model):
                 )
             try:
                 with self.env.cr.savepoint():
-                    communication._output_channels()
+                    communication.with_context(dunning_sending=True)._output_channels()
                     communication._write_controlled({"state": "sent"})
             except Exception as error:  # noqa: BLE001  the next ones still go
                 # Its fee and hold are done: it stays pending, tried again at

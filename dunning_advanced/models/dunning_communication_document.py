@@ -52,10 +52,12 @@ class DunningCommunicationDocument(models.Model):
         return lang if lang[:2] in ("it", "en") else "en_US"
 
     def _letter_watermark(self, labels):
-        """A letter that is not the one sent says so."""
+        """A letter or email that is not the one sent says so."""
         if self.is_simulation:
             return labels["simulation"]
-        if self.state not in SENT_STATES:
+        if self.state not in SENT_STATES and not self.env.context.get(
+            "dunning_sending"
+        ):
             return labels["draft"]
         return ""
 
@@ -140,18 +142,7 @@ class DunningCommunicationDocument(models.Model):
             + sum((c.amount for c in charges), Decimal(0))
             - sum((c.amount for c in credits), Decimal(0))
         )
-        claimed_moves = record._claimed_lines().move_id
-        instructions = []
-        if bank:
-            instructions.append(record.env._("IBAN: %s", bank.acc_number))
-            if bank.bank_bic:
-                instructions.append(record.env._("BIC: %s", bank.bank_bic))
-        instructions.append(
-            record.env._(
-                "Please quote: %s",
-                ", ".join(claimed_moves.mapped("name")) or record.name,
-            )
-        )
+        instructions = record._payment_instructions()
         contact = record._letter_contact()
         return lr.Letter(
             company=lr.LetterCompany(
@@ -240,7 +231,7 @@ class DunningCommunicationDocument(models.Model):
                 lr.LetterCharge(
                     label=_(
                         "Fixed compensation for recovery costs (art. 6 D.Lgs. "
-                        "231/2002): 40 EUR for each of %(count)s invoices",
+                        "231/2002): %(count)s x 40 EUR",
                         count=count,
                     ),
                     amount=_decimal(self.compensation_amount),

@@ -174,6 +174,27 @@ class DunningCommunicationPayment(models.Model):
         text = f"{self.name} {', '.join(moves.sorted('name').mapped('name'))}"
         return "", text[:140].strip()
 
+    def _payment_instructions(self):
+        """How to pay by bank transfer, for the letter and the email: the
+        details of the EPC QR code when there is one (so that a customer can
+        type them), else the account and what to quote."""
+        self.ensure_one()
+        if self.epc_payment_details:
+            return self.epc_payment_details.split("\n")
+        bank = self.company_id._dunning_bank()
+        lines = []
+        if bank:
+            lines.append(self.env._("IBAN: %s", bank.acc_number))
+            if bank.bank_bic:
+                lines.append(self.env._("BIC: %s", bank.bank_bic))
+        moves = self._claimed_lines().move_id
+        lines.append(
+            self.env._(
+                "Please quote: %s", ", ".join(moves.mapped("name")) or self.name
+            )
+        )
+        return lines
+
     def _letter_qr_codes(self):
         codes = []
         if self.epc_qr_payload:

@@ -18,6 +18,12 @@ class DunningTestCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.company = cls.company_data["company"]
         cls.env.user.groups_id += cls.env.ref(CREDIT_MANAGER)
+        # The standard policy has a credit manager approve formal notices;
+        # tests walking through the levels send them as the run makes them
+        # (TestReminderApproval covers the approval).
+        cls.env["dunning.level"].search(
+            [("company_id", "=", cls.company.id), ("is_formal_notice", "=", True)]
+        ).requires_approval = False
         cls.receivable = cls.company_data["default_account_receivable"]
         cls.customer = cls._create_customer("Bianchi Costruzioni S.r.l.")
         cls.product = cls.env["product.product"].create(

@@ -30,5 +30,9 @@ class ArrangementTestCommon(DunningTestCommon):
         )
 
     def _reminded(self, communications):
-        """{invoice: level name} of the reminders."""
-        return {line.move_id: line.level_id.name for line in communications.line_ids}
+        """{invoice: level name} of what the reminders claim (items they only
+        list, paused or not yet due, are not reminded)."""
+        return {
+            line.move_id: line.level_id.name
+            for line in communications._claimed_lines()
+        }

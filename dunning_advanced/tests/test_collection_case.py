@@ -146,10 +146,10 @@ class TestCollectionCase(CollectionCommon):
             self.assertEqual(case.amount_total, 1056.68)
 
     def test_second_legal_reminder_adds_invoices_to_the_open_case(self):
-        # Due on 31 March: on 1 April it has reached no level yet.
+        # Due on 15 April: not overdue when the legal level is reached.
         with freeze_time("2026-01-01"):
             other = self._invoice(
-                self.customer, 300.0, d("2026-03-01"), d("2026-03-31")
+                self.customer, 300.0, d("2026-03-01"), d("2026-04-15")
             )
         self._walk_to_legal()
         case = self.Case.search([("partner_id", "=", self.customer.id)])
@@ -187,20 +187,32 @@ class TestCollectionCase(CollectionCommon):
         self.assertEqual(self.customer.collection_case_count, 1)
 
     @freeze_time("2026-02-07")
-    def test_open_case_stops_dunning_for_its_invoices(self):
+    def test_open_case_stops_dunning_for_the_customer(self):
+        """A customer whose credit is in a case gets no automated reminder at
+        all; an invoice fallen overdue outside the case is offered to it."""
         in_case = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
         outside = self._invoice(self.customer, 500.0, d("2026-01-01"), d("2026-01-31"))
         case = self._open_case(in_case, user=self.credit_manager)
         self.assertEqual(case.origin, "manual")
         self.assertEqual(case.line_ids.move_id, in_case)
-        self.env["dunning.run"]._cron_run_dunning()
-        lines = self.env["dunning.communication.line"].search(
-            [("partner_id", "=", self.customer.id)]
+        self._run("2026-03-01")
+        self.assertFalse(
+            self.env["dunning.communication"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
         )
-        # Only the invoice outside the case gets its friendly reminder (+7 days).
-        self.assertEqual(lines.move_id, outside)
-        self.assertEqual(lines.level_id.name, "Friendly reminder")
-        self.assertEqual(lines.amount_residual, 500.0)
+        self.assertEqual(case.new_overdue_line_ids.move_id, outside)
+        offer = case.activity_ids.filtered(lambda a: "new overdue" in a.summary)
+        self.assertEqual(len(offer), 1)
+        self.assertIn(outside.name, offer.note)
+        # Offered once, not every day.
+        self._run("2026-03-02")
+        self.assertEqual(
+            len(case.activity_ids.filtered(lambda a: "new overdue" in a.summary)), 1
+        )
+        case.with_user(self.credit_manager).action_add_new_overdue()
+        self.assertEqual(case.line_ids.move_id, in_case | outside)
+        self.assertFalse(case.new_overdue_line_ids)
 
     def test_payment_closes_the_case_as_paid_on_the_next_run(self):
         with freeze_time("2026-02-07"):

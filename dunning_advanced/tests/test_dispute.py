@@ -29,10 +29,15 @@ class TestDunningDispute(ArrangementTestCommon):
         self.assertEqual(dispute.activity_ids.user_id, self.dunning_user)
         self.assertEqual(disputed.dunning_dispute_open_count, 1)
         self.assertEqual(self.customer.dunning_dispute_count, 1)
-        # 8 February: due 31 January + 7 = friendly reminder, for the other only.
+        # 8 February: due 31 January + 7 = friendly reminder, claiming the other
+        # only; the disputed one is listed as disputed, not claimed.
         sent = self._run(d("2026-02-08"))
         self.assertEqual(self._reminded(sent), {other: "Friendly reminder"})
         self.assertEqual(sent.amount_residual, 500)
+        listed = sent.line_ids.filtered(lambda line: line.move_id == disputed)
+        self.assertEqual(listed.section, "disputed")
+        self.assertEqual(sent.amount_disputed, 1000)
+        self.assertAlmostEqual(sent.amount_total, 500)
 
         with self.assertRaisesRegex(UserError, "Write the resolution note"):
             dispute.action_resolve()
@@ -41,11 +46,15 @@ class TestDunningDispute(ArrangementTestCommon):
         self.assertEqual(dispute.state, "resolved")
         self.assertFalse(dispute.activity_ids)
         self.assertEqual(disputed.dunning_dispute_open_count, 0)
-        # 10 February: the resolved invoice gets its friendly reminder; the other
-        # one waits for the firm reminder (31 January + 20 = 20 February).
-        sent = self._run(d("2026-02-10"))
-        self.assertEqual(self._reminded(sent), {disputed: "Friendly reminder"})
-        self.assertEqual(sent.amount_residual, 1000)
+        # The customer is the unit: the resolved invoice joins its next
+        # reminder, the firm one (31 January + 20, and 13 days after the
+        # friendly one of 8 February: 21 February), which claims both.
+        self.assertFalse(self._run(d("2026-02-10")))
+        sent = self._run(d("2026-02-21"))
+        self.assertEqual(
+            self._reminded(sent), {disputed: "Firm reminder", other: "Firm reminder"}
+        )
+        self.assertEqual(sent.amount_residual, 1500)
 
     def test_dispute_on_receivable_line_holds_until_that_one_is_settled(self):
         invoice = self._invoice(self.customer, 1000, d("2026-01-01"), d("2026-01-31"))

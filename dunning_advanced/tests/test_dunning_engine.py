@@ -36,10 +36,6 @@ class DunningEngineCommon(DunningTestCommon):
         )
         cls.levels = cls.policy.level_ids.sorted("rank")
         cls.courtesy, cls.friendly, cls.firm, cls.notice, cls.legal = cls.levels
-        # The standard policy has formal notices approved by a credit manager;
-        # the walk through the levels here sends them as the run makes them
-        # (TestReminderApproval covers the approval).
-        cls.notice.requires_approval = False
 
     def _run(self, day, company=None, batch_size=200):
         """The scheduled run of ``day`` for one company, all batches."""

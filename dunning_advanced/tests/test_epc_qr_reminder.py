@@ -29,7 +29,7 @@ class TestEpcQrReminder(DunningTestCommon):
 
     def _run(self, day="2026-03-20"):
         """A manual dunning run on ``day``, previewed and sent."""
-        run = self.env["dunning.run"].create({"date": d(day)})
+        run = self.env["dunning.run"].sudo().create({"date": d(day)})
         run.action_preview()
         communications = run.communication_ids.filtered(
             lambda c: c.partner_id == self.customer

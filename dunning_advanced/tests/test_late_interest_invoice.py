@@ -302,7 +302,7 @@ class TestLateInterestInvoice(DunningTestCommon):
                 "fee_posting": "interest_invoice",
             }
         )
-        reminder = self.env["dunning.communication"].create(
+        reminder = self.env["dunning.communication"].sudo().create(
             {
                 "partner_id": self.customer.id,
                 "company_id": self.company.id,
@@ -349,7 +349,7 @@ class TestLateInterestInvoice(DunningTestCommon):
         receivable = invoice.line_ids.filtered(
             lambda line: line.display_type == "payment_term"
         )
-        return self.env["dunning.communication"].create(
+        return self.env["dunning.communication"].sudo().create(
             {
                 "partner_id": invoice.partner_id.id,
                 "company_id": self.company.id,
@@ -360,8 +360,6 @@ class TestLateInterestInvoice(DunningTestCommon):
                     Command.create(
                         {
                             "move_line_id": receivable.id,
-                            "level_id": level.id,
-                            "level_rank": 1,
                             "date_maturity": receivable.date_maturity,
                             "amount_original": invoice.amount_total,
                             "amount_residual": invoice.amount_residual,

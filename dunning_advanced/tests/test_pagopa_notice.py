@@ -1,11 +1,12 @@
 import io
 import re
+from datetime import timedelta
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 from PyPDF2 import PdfReader
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -73,6 +74,19 @@ class TestPagopaNotice(DunningTestCommon):
 
     def _chatter(self, record):
         return record.message_ids.mapped("body")
+
+    def _publish(self, notice, tries=1):
+        """Queue the notice as the button does, then let the notice cron try
+        ``tries`` times, each after the back-off of the previous failure."""
+        posted = self.gpd.count("POST")
+        notice.action_publish()
+        # Nothing goes to GPD in the user's call.
+        self.assertEqual(self.gpd.count("POST"), posted)
+        Notice = self.env["dunning.pagopa.notice"]
+        now = fields.Datetime.now()
+        for attempt in range(tries):
+            with freeze_time(now + timedelta(hours=attempt)):
+                Notice._cron_publish_pending()
 
     # ---------------------------------------------------------- settings
 
@@ -156,7 +170,15 @@ class TestPagopaNotice(DunningTestCommon):
         self.gpd.script = ["500", "ok"]
         invoice = self._invoice(self.customer, 1220.0, d("2026-03-01"))
         notice = self._notice(invoice, 1220.0)
-        notice.action_publish()
+        self._publish(notice)
+        # One try per call: the 500 leaves it queued, with its reason and the
+        # time of the next try.
+        self.assertEqual(notice.state, "draft")
+        self.assertIn("500", notice.last_error)
+        self.assertTrue(notice.publish_next_try)
+        self.assertEqual(notice.publish_attempts, 1)
+        with freeze_time(notice.publish_next_try):
+            self.env["dunning.pagopa.notice"]._cron_publish_pending()
         self.assertEqual(notice.state, "published")
         self.assertEqual(list(self.gpd.positions), [notice.iupd])
         self.assertEqual(self.gpd.count("POST"), 2)
@@ -172,14 +194,14 @@ class TestPagopaNotice(DunningTestCommon):
         self.gpd.script = ["slow"]  # GPD creates it but answers after 0.5 s
         invoice = self._invoice(self.customer, 80.0, d("2026-03-01"))
         notice = self._notice(invoice, 80.0)
-        notice.action_publish()
+        self._publish(notice, tries=2)
         self.assertEqual(notice.state, "published")
         # POST (timed out), POST again -> 409, GET reads the existing one.
         self.assertEqual(self.gpd.count("POST"), 2)
         self.assertEqual(self.gpd.count("GET"), 1)
         self.assertEqual(len(self.gpd.positions), 1)
-        notice.state = "error"  # as if the answer had been lost again
-        notice.action_publish()
+        notice.sudo().state = "error"  # as if the answer had been lost again
+        self._publish(notice)
         self.assertEqual(notice.state, "published")
         self.assertEqual(len(self.gpd.positions), 1)
 
@@ -187,14 +209,14 @@ class TestPagopaNotice(DunningTestCommon):
         self.gpd.script = ["400"]
         invoice = self._invoice(self.customer, 80.0, d("2026-03-01"))
         notice = self._notice(invoice, 80.0)
-        action = notice.action_publish()
+        self._publish(notice)
         expected = (
             "pagoPA notice 301000000000000144: error while publishing the debt "
             "position: GPD refused debt position DUN-301000000000000144 (400): "
             "dueDate is required. Correct it and send it again."
         )
-        self.assertEqual(action["params"]["type"], "danger")
-        self.assertTrue(action["params"]["message"].startswith(expected))
+        # A refusal is not retried: the notice is in error at once.
+        self.assertEqual(self.gpd.count("POST"), 1)
         self.assertEqual(notice.state, "error")
         self.assertTrue(notice.last_error.startswith(expected))
         self.assertTrue(any(expected in body for body in self._chatter(invoice)))
@@ -203,7 +225,7 @@ class TestPagopaNotice(DunningTestCommon):
     def test_partial_payment_lowers_the_amount_then_full_payment_withdraws(self):
         invoice = self._invoice(self.customer, 1220.0, d("2026-03-01"))
         notice = self._notice(invoice, 1220.0)
-        notice.action_publish()
+        self._publish(notice)
         self._pay(invoice, 220.0, d("2026-03-10"))
         notice.action_sync()
         # 1220.00 - 220.00 = 1000.00 EUR = 100000 cents, sent with PUT.
@@ -221,7 +243,7 @@ class TestPagopaNotice(DunningTestCommon):
     def test_cancelled_invoice_withdraws_the_notice(self):
         invoice = self._invoice(self.customer, 80.0, d("2026-03-01"))
         notice = self._notice(invoice, 80.0)
-        notice.action_publish()
+        self._publish(notice)
         invoice.button_draft()
         invoice.button_cancel()
         self.env["dunning.pagopa.notice"]._cron_sync_notices()
@@ -281,7 +303,7 @@ class TestPagopaNotice(DunningTestCommon):
     @freeze_time("2026-03-25")
     def test_reminder_carries_the_notice_and_a_receipt_stops_dunning(self):
         invoice = self._invoice(self.customer, 1220.0, d("2026-02-01"), d("2026-03-01"))
-        run = self.env["dunning.run"].create(
+        run = self.env["dunning.run"].sudo().create(
             {"company_id": self.company.id, "date": d("2026-03-25")}
         )
         run.action_preview()
@@ -289,9 +311,17 @@ class TestPagopaNotice(DunningTestCommon):
         self.assertEqual(len(reminder), 1)
         reminder.write({"send_email": True, "send_letter": True})
         run.action_send()
-        self.assertEqual(reminder.state, "sent")
+        # Sent and committed, without a call to GPD: the notice is queued and
+        # the email and letter wait for it.
+        self.assertEqual(reminder.state, "pending")
         notice = reminder.pagopa_notice_ids
+        self.assertEqual(notice.state, "draft")
+        self.assertEqual(self.gpd.count("POST"), 0)
+        self.assertFalse(reminder.mail_id)
+        self.assertEqual(reminder.pagopa_status, "To Publish")
+        self.env["dunning.pagopa.notice"]._cron_publish_pending()
         self.assertEqual(notice.state, "published")
+        self.assertEqual(reminder.state, "sent")
         self.assertEqual(notice.move_ids, invoice)
         self.assertEqual(notice.amount_cents, 122000)  # 1220.00 EUR
         self.assertEqual(notice.date_due, d("2026-04-09"))  # 25 March + 15 days
@@ -355,8 +385,49 @@ class TestPagopaNotice(DunningTestCommon):
         self.assertFalse(reminder.pagopa_pay_url)  # nothing left to pay
         # The next run has nothing to remind.
         with freeze_time("2026-04-20"):
-            later = self.env["dunning.run"].create(
+            later = self.env["dunning.run"].sudo().create(
                 {"company_id": self.company.id, "date": d("2026-04-20")}
             )
             later.action_preview()
         self.assertFalse(later.communication_ids)
+
+    @freeze_time("2026-03-25 10:00:00")
+    def test_publication_failure_leaves_the_reminder_sent_and_says_why(self):
+        """GPD answers 503 every time: the reminder stays committed, waiting
+        for its notice, with the reason in sight; after the company's wait it
+        goes out without the notice, saying so."""
+        self.gpd.script = ["503"] * 20
+        self._invoice(self.customer, 1220.0, d("2026-02-01"), d("2026-03-01"))
+        run = self.env["dunning.run"]._scheduled_run(self.company)
+        run._process_batch(50)
+        reminder = run.communication_ids
+        self.assertEqual(reminder.state, "pending")
+        Notice = self.env["dunning.pagopa.notice"]
+        Notice._cron_publish_pending()
+        notice = reminder.pagopa_notice_ids
+        self.assertEqual(notice.state, "draft")
+        self.assertIn("503", reminder.pagopa_status)
+        self.assertEqual(reminder.state, "pending")
+        self.assertFalse(reminder.mail_id)
+        # 25 hours later (the company waits 24): out without the notice.
+        with freeze_time("2026-03-26 11:00:00"):
+            Notice._cron_publish_pending()
+        self.assertEqual(reminder.state, "sent")
+        self.assertTrue(reminder.mail_id)
+        self.assertIn("Sent without its pagoPA notice", reminder.note)
+        self.assertNotIn(
+            "Avviso pagoPA", " ".join(reminder.mail_id.attachment_ids.mapped("name"))
+        )
+
+    @freeze_time("2026-03-25 10:00:00")
+    def test_refused_notice_lets_the_reminder_go_at_once(self):
+        self.gpd.script = ["400"]
+        self._invoice(self.customer, 1220.0, d("2026-02-01"), d("2026-03-01"))
+        run = self.env["dunning.run"]._scheduled_run(self.company)
+        run._process_batch(50)
+        reminder = run.communication_ids
+        self.env["dunning.pagopa.notice"]._cron_publish_pending()
+        self.assertEqual(reminder.pagopa_notice_ids.state, "error")
+        self.assertEqual(reminder.state, "sent")
+        self.assertIn("Sent without its pagoPA notice", reminder.note)
+        self.assertIn("400", reminder.pagopa_status)

@@ -43,14 +43,16 @@ class TestPaymentPromise(ArrangementTestCommon):
         # On the promised day itself the invoice still waits.
         self.assertFalse(self._run(d("2026-02-25")))
         self.assertEqual(promise.state, "open")
-        # 26 February: 100 received of 600 promised: broken, the invoice is
-        # reminded at once one level up (firm) for 1,000 - 100 = 900.
+        # 26 February: 100 received of 600 promised: broken. The customer, at
+        # the firm level since 21 February, moves up one step at once: the
+        # formal notice, claiming both invoices, 1,000 - 100 = 900 and 500.
         sent = self._run(d("2026-02-26"))
         self.assertEqual(promise.state, "broken")
         self.assertEqual(promise.closed_date, d("2026-02-26"))
         self.assertEqual(promise.amount_received, 100)
-        self.assertEqual(self._reminded(sent), {promised: "Firm reminder"})
-        self.assertEqual(sent.amount_residual, 900)
+        notice = "Formal notice (messa in mora)"
+        self.assertEqual(self._reminded(sent), {promised: notice, other: notice})
+        self.assertEqual(sent.amount_residual, 1400)
         activity = promise.activity_ids
         self.assertEqual(activity.user_id, self.dunning_user)
         self.assertEqual(
@@ -62,7 +64,7 @@ class TestPaymentPromise(ArrangementTestCommon):
         self.assertEqual(len(notes), 1)
         self.assertIn("$&nbsp;600.00 promised by 02/25/2026", notes.body)
         self.assertIn("$&nbsp;100.00 received", notes.body)
-        # Risk: overdue/exposure (1) + dunning level (firm, 3 of 4) + one broken
+        # Risk: overdue/exposure (1) + dunning level (formal notice) + one broken
         # promise of 3 for full risk; no paid invoice, limit nor rating, so the
         # applicable weights are 20 + 10 + 10 = 40 and the promise gives
         # 100 * 10 * (1 / 3) / 40 = 8.33 points.

@@ -252,7 +252,7 @@ class TestPrescription(DunningTestCommon):
         self.assertEqual(invoice.prescription_date, d("2027-01-31"))
 
     def _formal_notice(self, invoice, level, state="sent"):
-        communication = self.env["dunning.communication"].create(
+        communication = self.env["dunning.communication"].sudo().create(
             {
                 "partner_id": invoice.partner_id.id,
                 "company_id": self.company.id,
@@ -265,12 +265,10 @@ class TestPrescription(DunningTestCommon):
         term_line = invoice.line_ids.filtered(
             lambda line: line.display_type == "payment_term"
         )
-        self.env["dunning.communication.line"].create(
+        self.env["dunning.communication.line"].sudo().create(
             {
                 "communication_id": communication.id,
                 "move_line_id": term_line.id,
-                "level_id": level.id,
-                "level_rank": level.rank,
                 "date_maturity": term_line.date_maturity,
                 "amount_residual": 100.0,
             }

@@ -261,7 +261,7 @@ class TestSddBatch(SddCommon):
         self.assertEqual(self.mandate_a.last_debit_date, d("2026-03-22"))
         self.assertEqual(self.mandate_b.last_debit_date, d("2026-03-23"))
         # The invoices were 28 to 38 days overdue: a run now reminds nothing.
-        run = self.env["dunning.run"].create({"date": d("2026-03-20")})
+        run = self.env["dunning.run"].sudo().create({"date": d("2026-03-20")})
         run.action_preview()
         self.assertFalse(
             run.communication_ids.line_ids.move_id & self.invoices,
@@ -269,14 +269,14 @@ class TestSddBatch(SddCommon):
 
     def test_unpaid_invoices_would_be_reminded_without_the_batch(self):
         # The counterpart of the test above: the same run reminds them.
-        run = self.env["dunning.run"].create({"date": d("2026-03-20")})
+        run = self.env["dunning.run"].sudo().create({"date": d("2026-03-20")})
         run.action_preview()
         self.assertEqual(
             run.communication_ids.line_ids.move_id & self.invoices, self.invoices
         )
 
     def test_reminder_server_action_collects_its_invoices(self):
-        run = self.env["dunning.run"].create({"date": d("2026-03-20")})
+        run = self.env["dunning.run"].sudo().create({"date": d("2026-03-20")})
         run.action_preview()
         reminders = run.communication_ids.filtered(
             lambda c: c.partner_id == self.customer_b

@@ -108,7 +108,7 @@ class TestTranslationIt(DunningEngineCommon):
         self.assertEqual(
             letter.payment_instructions[-1], f"Indicare nella causale: {invoice.name}"
         )
-        self.assertEqual(letter.signature_title, "Gestione crediti")
+        self.assertEqual(letter.signature_title, "Ufficio Crediti")
         labels = letter_labels(letter.lang)
         self.assertEqual(labels["due_date"], "Scadenza")
         self.assertEqual(labels["total_due"], "Totale dovuto")
@@ -124,10 +124,14 @@ class TestTranslationIt(DunningEngineCommon):
         self.assertEqual(
             [(c.label, str(c.amount)) for c in letter.charges],
             [
-                ("Interessi di mora al 07/03/2026 (D.Lgs. 231/2002)", "9.73"),
+                (
+                    "Interessi di mora su ciascuna fattura scaduta, dalla scadenza "
+                    "al 7 marzo 2026 (D.Lgs. 231/2002: tasso BCE + 8 punti)",
+                    "9.73",
+                ),
                 (
                     "Indennizzo forfettario per i costi di recupero "
-                    "(art. 6 D.Lgs. 231/2002)",
+                    "(art. 6 D.Lgs. 231/2002): 1 x 40 EUR",
                     "40.00",
                 ),
             ],
