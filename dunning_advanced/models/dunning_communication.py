@@ -797,11 +797,18 @@ class DunningCommunication(models.Model):
 
     def _set_error(self, error):
         self.ensure_one()
-        message = str(error.args[0]) if getattr(error, "args", None) else str(error)
+        cause = getattr(error, "error", None)  # a template's own error (QWeb)
+        if isinstance(cause, Exception):
+            message = _(
+                "the email template failed: %(type)s: %(error)s",
+                type=type(cause).__name__,
+                error=cause,
+            )
+        else:
+            message = str(error.args[0]) if error.args else repr(error)
+        message = message.strip().splitlines()[0][:500] if message else repr(error)
         _logger.info("Reminder %s not sent: %s", self.name, message)
-        self._write_controlled(
-            {"state": "error", "note": _("Not sent: %s", message or repr(error))}
-        )
+        self._write_controlled({"state": "error", "note": _("Not sent: %s", message)})
 
     def _ask_approval(self):
         """Leave these reminders to a credit manager, with a to-do."""

@@ -355,7 +355,7 @@ class DunningRun(models.Model):
         self.ensure_one()
         self._check_dunning_user()
         self._check_state("preview")
-        if self.is_simulation:
+        if self.date > self.company_id._dunning_today():
             raise UserError(
                 _(
                     "%(run)s is a simulation of %(date)s: reminders go out on their "

@@ -1,6 +1,7 @@
 from . import (
     test_credit_exposure,
     test_credit_hold,
+    test_dunning_customer_message,
     test_dunning_engine,
     test_lib_agency_client,
     test_lib_case_file,
@@ -31,3 +32,4 @@ from . import test_collection_webhook
 from . import test_pagopa_notice
 from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
+from . import test_migration
