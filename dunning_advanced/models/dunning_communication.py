@@ -713,14 +713,12 @@ class DunningCommunication(models.Model):
 
     def _interest_detail(self, result):
         """'10.15 % for 35 days' for each period of an interest result."""
-        parts = [
-            self.env._(
-                "%(rate)s %% for %(days)s days",
-                rate=f"{line.rate:.2f}",
-                days=line.days,
+        parts = []
+        for line in result.lines:
+            rate = "%.2f" % line.rate
+            parts.append(
+                self.env._("%(rate)s %% for %(days)s days", rate=rate, days=line.days)
             )
-            for line in result.lines
-        ]
         return "; ".join(parts)[:250] or False
 
     def _compute_fee(self):
@@ -738,9 +736,10 @@ class DunningCommunication(models.Model):
         )
         detail = False
         if level.fee_type == "percent" and amount:
+            percent = "%g" % level.fee_percent
             detail = _(
                 "%(percent)s %% of %(base)s",
-                percent=f"{level.fee_percent:g}",
+                percent=percent,
                 base=format_amount(self.env, base, self.company_currency_id),
             )
             if level.fee_cap and float(amount) >= level.fee_cap:

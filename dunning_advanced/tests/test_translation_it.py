@@ -170,7 +170,7 @@ class TestTranslationIt(DunningEngineCommon):
         fields = env_it["dunning.communication"].fields_get(
             ["amount_total", "compensation_amount"], ["string"]
         )
-        self.assertEqual(fields["amount_total"]["string"], "Totale richiesto")
+        self.assertEqual(fields["amount_total"]["string"], "Da pagare ora")
         self.assertEqual(
             fields["compensation_amount"]["string"], "Indennizzo forfettario"
         )
