@@ -97,7 +97,7 @@ class DunningCollectionCaseOffer(models.Model):
     @api.model
     def _dunning_before_run(self, company, today):
         """After the payments, offer each case the items fallen overdue."""
-        super()._dunning_before_run(company, today)
+        res = super()._dunning_before_run(company, today)
         cases = self.sudo().search(
             [("company_id", "=", company.id), ("is_closed", "=", False)]
         )
@@ -113,10 +113,12 @@ class DunningCollectionCaseOffer(models.Model):
                 date_deadline=today,
                 user_id=(case.user_id or company._dunning_credit_manager()).id,
                 summary=_(
-                    "%(count)s new overdue items of %(customer)s: add them to %(case)s?",
+                    "%(count)s new overdue items of %(customer)s: "
+                    "add them to %(case)s?",
                     count=len(lines),
                     customer=case.partner_id.name,
                     case=case.name,
                 ),
                 note=", ".join(lines.move_id.mapped("name")),
             )
+        return res

@@ -1,6 +1,5 @@
 import logging
 from collections import defaultdict
-from datetime import timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -17,7 +16,6 @@ from ..lib.late_interest import (
     compensation_b2b,
     compute_interest,
 )
-from .dunning_communication_line import SENT_STATES
 from .dunning_level import CHANNELS
 
 _logger = logging.getLogger(__name__)
@@ -177,7 +175,9 @@ class DunningCommunication(models.Model):
     fee_amount = fields.Monetary(
         currency_field="company_currency_id", readonly=True, copy=False
     )
-    fee_detail = fields.Char(readonly=True, copy=False, help="How the fee was computed.")
+    fee_detail = fields.Char(
+        readonly=True, copy=False, help="How the fee was computed."
+    )
     amount_total = fields.Monetary(
         string="To Pay Now",
         compute="_compute_amounts",
@@ -369,12 +369,12 @@ class DunningCommunication(models.Model):
                     super(DunningCommunication, communication.sudo()).write(level_vals)
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_by_the_engine(self):
         if not self.env.su:
             raise AccessError(
                 _("Reminders are never deleted: cancel a draft or discard its run.")
             )
-        return super().unlink()
 
     def _compute_display_name(self):
         for communication in self:
@@ -668,7 +668,9 @@ class DunningCommunication(models.Model):
             if not communication.level_id.add_interest:
                 lines.filtered(
                     lambda line: line.interest_amount or line.compensation_amount
-                )._write_controlled({"interest_amount": 0.0, "compensation_amount": 0.0})
+                )._write_controlled(
+                    {"interest_amount": 0.0, "compensation_amount": 0.0}
+                )
                 continue
             kind = KIND_B2B if communication.is_b2b else KIND_LEGAL
             compensated = set()
@@ -746,7 +748,9 @@ class DunningCommunication(models.Model):
                 detail = _(
                     "%(detail)s, at most %(cap)s",
                     detail=detail,
-                    cap=format_amount(self.env, level.fee_cap, self.company_currency_id),
+                    cap=format_amount(
+                        self.env, level.fee_cap, self.company_currency_id
+                    ),
                 )
         self._write_controlled({"fee_amount": float(amount), "fee_detail": detail})
 
@@ -788,7 +792,7 @@ class DunningCommunication(models.Model):
             try:
                 with self.env.cr.savepoint():
                     step(communication)
-            except Exception as error:  # noqa: BLE001  one reminder never stops a run
+            except Exception as error:
                 communication._set_error(error)
                 continue
             done |= communication
@@ -1027,7 +1031,7 @@ class DunningCommunication(models.Model):
                     body += " " + _("A letter was produced instead, to print and post.")
                     if communication.run_id:
                         communication.run_id._letters_changed()
-                except Exception as error:  # noqa: BLE001  keep the failure recorded
+                except Exception as error:
                     body += " " + _("The letter could not be produced: %s", error)
             communication._write_controlled(vals)
             communication._message_log(body=body)
@@ -1061,9 +1065,8 @@ class DunningCommunication(models.Model):
             if waiting and not timed_out and not published:
                 continue
             if not published:
-                reason = (
-                    notices[:1].last_error
-                    or _("the payment notice was not published in time")
+                reason = notices[:1].last_error or _(
+                    "the payment notice was not published in time"
                 )
                 note = _(
                     "Sent without its pagoPA notice: %(reason)s",
@@ -1076,7 +1079,7 @@ class DunningCommunication(models.Model):
                 with self.env.cr.savepoint():
                     communication.with_context(dunning_sending=True)._output_channels()
                     communication._write_controlled({"state": "sent"})
-            except Exception as error:  # noqa: BLE001  the next ones still go
+            except Exception as error:
                 # Its fee and hold are done: it stays pending, tried again at
                 # the next call, with the reason in sight.
                 communication._write_controlled(

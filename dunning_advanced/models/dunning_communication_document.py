@@ -129,14 +129,21 @@ class DunningCommunicationDocument(models.Model):
         charges = record._letter_charges()
         total = (
             sum((i.residual for i in invoices), Decimal(0))
-            + (sum((i.residual for i in upcoming), Decimal(0)) if upcoming_claimed else 0)
+            + (
+                sum((i.residual for i in upcoming), Decimal(0))
+                if upcoming_claimed
+                else 0
+            )
             + sum((c.amount for c in charges), Decimal(0))
             - sum((c.amount for c in credits), Decimal(0))
         )
         owed = (
             sum((i.residual for i in invoices + upcoming), Decimal(0))
             + sum(
-                (_decimal(line.amount_residual) for line in by_section.get("paused", [])),
+                (
+                    _decimal(line.amount_residual)
+                    for line in by_section.get("paused", [])
+                ),
                 Decimal(0),
             )
             + sum((c.amount for c in charges), Decimal(0))
@@ -310,11 +317,18 @@ class DunningCommunicationDocument(models.Model):
             return lr.format_money(amount, lang, letter.currency_symbol)
 
         summary = []
-        muted, bold = "color: #5F6B7A;", "font-weight: bold; border-top: 2px solid #1F3A5F;"
+        muted, bold = (
+            "color: #5F6B7A;",
+            "font-weight: bold; border-top: 2px solid #1F3A5F;",
+        )
         overdue = sum((line.residual for line in letter.invoices), Decimal(0))
         if letter.invoices and (letter.charges or letter.credits):
             summary.append(
-                {"label": labels["total_overdue"], "amount": money(overdue), "style": ""}
+                {
+                    "label": labels["total_overdue"],
+                    "amount": money(overdue),
+                    "style": "",
+                }
             )
         for charge in letter.charges:
             summary.append(
@@ -323,10 +337,18 @@ class DunningCommunicationDocument(models.Model):
         if letter.credits:
             credits = sum((credit.amount for credit in letter.credits), Decimal(0))
             summary.append(
-                {"label": labels["less_credits"], "amount": money(-credits), "style": ""}
+                {
+                    "label": labels["less_credits"],
+                    "amount": money(-credits),
+                    "style": "",
+                }
             )
         summary.append(
-            {"label": labels["to_pay"], "amount": money(letter.total_due), "style": bold}
+            {
+                "label": labels["to_pay"],
+                "amount": money(letter.total_due),
+                "style": bold,
+            }
         )
         if letter.total_owed is not None and letter.total_owed != letter.total_due:
             summary.append(
@@ -349,8 +371,10 @@ class DunningCommunicationDocument(models.Model):
     def _render_statement_html(self):
         self.ensure_one()
         values = self._statement_values()
-        return self.env["ir.qweb"].with_context(lang=values["letter"].lang)._render(
-            "dunning_advanced.reminder_statement", values
+        return (
+            self.env["ir.qweb"]
+            .with_context(lang=values["letter"].lang)
+            ._render("dunning_advanced.reminder_statement", values)
         )
 
     def _render_emails(self):
@@ -368,7 +392,7 @@ class DunningCommunicationDocument(models.Model):
             try:
                 with self.env.cr.savepoint():
                     result.update(template._generate_template(group.ids, EMAIL_FIELDS))
-            except Exception as error:  # noqa: BLE001  fall back to one by one
+            except Exception as error:
                 _logger.info("Rendering %s in one go failed: %s", template.name, error)
         return result
 
@@ -433,14 +457,18 @@ class DunningCommunicationDocument(models.Model):
             )
             if part
         )
-        return self.env["ir.qweb"].with_context(lang=self._letter_lang())._render(
-            "dunning_advanced.mail_layout_reminder",
-            {
-                "body": body,
-                "company": company,
-                "logo_url": f"{base_url}/logo.png?company={company.id}",
-                "footer": footer,
-            },
+        return (
+            self.env["ir.qweb"]
+            .with_context(lang=self._letter_lang())
+            ._render(
+                "dunning_advanced.mail_layout_reminder",
+                {
+                    "body": body,
+                    "company": company,
+                    "logo_url": f"{base_url}/logo.png?company={company.id}",
+                    "footer": footer,
+                },
+            )
         )
 
     def _log_pec_sending(self, mail, attachments):

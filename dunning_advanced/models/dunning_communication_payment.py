@@ -63,9 +63,9 @@ class DunningCommunicationPayment(models.Model):
     @api.depends("pagopa_notice_ids.state", "pagopa_notice_ids.last_error")
     def _compute_pagopa_status(self):
         labels = dict(
-            self.env["dunning.pagopa.notice"]._fields["state"]._description_selection(
-                self.env
-            )
+            self.env["dunning.pagopa.notice"]
+            ._fields["state"]
+            ._description_selection(self.env)
         )
         for communication in self:
             notice = communication.pagopa_notice_ids.sorted("id")[-1:]
@@ -189,9 +189,7 @@ class DunningCommunicationPayment(models.Model):
                 lines.append(self.env._("BIC: %s", bank.bank_bic))
         moves = self._claimed_lines().move_id
         lines.append(
-            self.env._(
-                "Please quote: %s", ", ".join(moves.mapped("name")) or self.name
-            )
+            self.env._("Please quote: %s", ", ".join(moves.mapped("name")) or self.name)
         )
         return lines
 
@@ -227,7 +225,10 @@ class DunningCommunicationPayment(models.Model):
         notes = []
         if self.epc_qr_payload:
             notes.append(
-                _("The bank transfer QR code is for the amount to pay, %s.", money(total))
+                _(
+                    "The bank transfer QR code is for the amount to pay, %s.",
+                    money(total),
+                )
             )
         notice = self._pagopa_payable_notice()
         if notice:

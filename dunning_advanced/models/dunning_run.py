@@ -635,7 +635,9 @@ class DunningRun(models.Model):
         positive = [r["id"] for r in rows if r["amount_residual"] > 0]
         for model in self._line_filter_models():
             if hasattr(model, "_dunning_forced_line_ids"):
-                forced |= set(model._dunning_forced_line_ids(company, self.date, positive))
+                forced |= set(
+                    model._dunning_forced_line_ids(company, self.date, positive)
+                )
         policies = self.env["dunning.policy"].sudo()._policies_for(partners, company)
         groups = defaultdict(list)
         for row in rows:
@@ -833,14 +835,18 @@ class DunningRun(models.Model):
             return
         pdf = self.env["dunning.communication"]._render_letters_pdf(letters)
         old = self.letters_attachment_id
-        attachment = self.env["ir.attachment"].sudo().create(
-            {
-                "name": _("Letters %(run)s.pdf", run=self.name.replace("/", "-")),
-                "raw": pdf,
-                "mimetype": "application/pdf",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": _("Letters %(run)s.pdf", run=self.name.replace("/", "-")),
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
         )
         self._write_controlled({"letters_attachment_id": attachment.id})
         old.sudo().unlink()

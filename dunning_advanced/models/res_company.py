@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytz
-
 from stdnum import iban
 from stdnum.exceptions import ValidationError as StdnumValidationError
 

@@ -1079,7 +1079,9 @@ class _LetterLayout:
         last = len(rows) - 1
         owed = letter.total_owed
         if owed is not None and owed != letter.total_due:
-            rows.append([self._cell(labels["total_owed"], label_width), self.money(owed)])
+            rows.append(
+                [self._cell(labels["total_owed"], label_width), self.money(owed)]
+            )
         table = Table(rows, colWidths=(label_width, INVOICE_COLUMNS[-1]))
         style = [
             ("FONT", (0, 0), (-1, -1), self.regular, 8.5),

@@ -33,6 +33,5 @@ class ArrangementTestCommon(DunningTestCommon):
         """{invoice: level name} of what the reminders claim (items they only
         list, paused or not yet due, are not reminded)."""
         return {
-            line.move_id: line.level_id.name
-            for line in communications._claimed_lines()
+            line.move_id: line.level_id.name for line in communications._claimed_lines()
         }

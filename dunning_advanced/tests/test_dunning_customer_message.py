@@ -1,10 +1,9 @@
 import io
-from datetime import timedelta
 
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -55,9 +54,7 @@ Subject: {subject}
 
 
 def _pdf_text(raw):
-    return "\n".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages
-    )
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages)
 
 
 class CustomerMessageCommon(DunningEngineCommon):
@@ -474,7 +471,10 @@ class TestDeliveryAndPec(CustomerMessageCommon):
             message_id=mail.message_id,
             subject=mail.subject,
         )
-        with freeze_time("2026-02-10"), mute_logger("odoo.addons.mail.models.mail_thread"):
+        with (
+            freeze_time("2026-02-10"),
+            mute_logger("odoo.addons.mail.models.mail_thread"),
+        ):
             self.env["mail.thread"].sudo().message_process(False, raw)
         self.assertEqual(sent.state, "delivery_failed")
         self.assertIn("bounced", sent.delivery_note)

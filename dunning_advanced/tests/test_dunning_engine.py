@@ -379,7 +379,9 @@ class TestDunningEngine(DunningEngineCommon):
         sent = self._communications()
         # 60 + 70 are claimed; the 4.00 left open is listed (what is owed is
         # said in full) but carries no level.
-        self.assertAlmostEqual(sum(sent._claimed_lines().mapped("amount_residual")), 130.0)
+        self.assertAlmostEqual(
+            sum(sent._claimed_lines().mapped("amount_residual")), 130.0
+        )
         self.assertAlmostEqual(sent.amount_residual, 134.0)
         small_line = sent.line_ids.filtered(lambda line: line.move_id == small)
         self.assertFalse(small_line.claimed)

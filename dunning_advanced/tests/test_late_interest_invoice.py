@@ -302,16 +302,20 @@ class TestLateInterestInvoice(DunningTestCommon):
                 "fee_posting": "interest_invoice",
             }
         )
-        reminder = self.env["dunning.communication"].sudo().create(
-            {
-                "partner_id": self.customer.id,
-                "company_id": self.company.id,
-                "level_id": level.id,
-                "currency_id": self.company.currency_id.id,
-                "date": d("2024-01-15"),
-                "state": "sent",
-                "fee_amount": 15.0,
-            }
+        reminder = (
+            self.env["dunning.communication"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "level_id": level.id,
+                    "currency_id": self.company.currency_id.id,
+                    "date": d("2024-01-15"),
+                    "state": "sent",
+                    "fee_amount": 15.0,
+                }
+            )
         )
         interest_invoice = self._run(self.customer, d("2024-02-10"), post_invoices=True)
         self.assertEqual(interest_invoice.state, "posted")
@@ -349,24 +353,28 @@ class TestLateInterestInvoice(DunningTestCommon):
         receivable = invoice.line_ids.filtered(
             lambda line: line.display_type == "payment_term"
         )
-        return self.env["dunning.communication"].sudo().create(
-            {
-                "partner_id": invoice.partner_id.id,
-                "company_id": self.company.id,
-                "level_id": level.id,
-                "currency_id": invoice.currency_id.id,
-                "date": date,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "move_line_id": receivable.id,
-                            "date_maturity": receivable.date_maturity,
-                            "amount_original": invoice.amount_total,
-                            "amount_residual": invoice.amount_residual,
-                        }
-                    )
-                ],
-            }
+        return (
+            self.env["dunning.communication"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": invoice.partner_id.id,
+                    "company_id": self.company.id,
+                    "level_id": level.id,
+                    "currency_id": invoice.currency_id.id,
+                    "date": date,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "move_line_id": receivable.id,
+                                "date_maturity": receivable.date_maturity,
+                                "amount_original": invoice.amount_total,
+                                "amount_residual": invoice.amount_residual,
+                            }
+                        )
+                    ],
+                }
+            )
         )
 
     def test_reminder_does_not_claim_again_what_was_invoiced(self):

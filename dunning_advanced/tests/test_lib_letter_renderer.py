@@ -514,5 +514,9 @@ class TestLetterFormats(BaseCase):
         day = datetime.date(2026, 11, 24)
         self.assertEqual(format_date(day, "it_IT"), "24 novembre 2026")
         self.assertEqual(format_date(day, "en_US"), "24 November 2026")
-        self.assertEqual(format_date(datetime.date(2026, 3, 5), "it_IT"), "5 marzo 2026")
-        self.assertEqual(format_date(datetime.date(2026, 3, 5), "en_GB"), "5 March 2026")
+        self.assertEqual(
+            format_date(datetime.date(2026, 3, 5), "it_IT"), "5 marzo 2026"
+        )
+        self.assertEqual(
+            format_date(datetime.date(2026, 3, 5), "en_GB"), "5 March 2026"
+        )

@@ -303,8 +303,10 @@ class TestPagopaNotice(DunningTestCommon):
     @freeze_time("2026-03-25")
     def test_reminder_carries_the_notice_and_a_receipt_stops_dunning(self):
         invoice = self._invoice(self.customer, 1220.0, d("2026-02-01"), d("2026-03-01"))
-        run = self.env["dunning.run"].sudo().create(
-            {"company_id": self.company.id, "date": d("2026-03-25")}
+        run = (
+            self.env["dunning.run"]
+            .sudo()
+            .create({"company_id": self.company.id, "date": d("2026-03-25")})
         )
         run.action_preview()
         reminder = run.communication_ids
@@ -385,8 +387,10 @@ class TestPagopaNotice(DunningTestCommon):
         self.assertFalse(reminder.pagopa_pay_url)  # nothing left to pay
         # The next run has nothing to remind.
         with freeze_time("2026-04-20"):
-            later = self.env["dunning.run"].sudo().create(
-                {"company_id": self.company.id, "date": d("2026-04-20")}
+            later = (
+                self.env["dunning.run"]
+                .sudo()
+                .create({"company_id": self.company.id, "date": d("2026-04-20")})
             )
             later.action_preview()
         self.assertFalse(later.communication_ids)

@@ -252,15 +252,19 @@ class TestPrescription(DunningTestCommon):
         self.assertEqual(invoice.prescription_date, d("2027-01-31"))
 
     def _formal_notice(self, invoice, level, state="sent"):
-        communication = self.env["dunning.communication"].sudo().create(
-            {
-                "partner_id": invoice.partner_id.id,
-                "company_id": self.company.id,
-                "level_id": level.id,
-                "currency_id": invoice.currency_id.id,
-                "date": d("2026-03-02"),
-                "state": state,
-            }
+        communication = (
+            self.env["dunning.communication"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": invoice.partner_id.id,
+                    "company_id": self.company.id,
+                    "level_id": level.id,
+                    "currency_id": invoice.currency_id.id,
+                    "date": d("2026-03-02"),
+                    "state": state,
+                }
+            )
         )
         term_line = invoice.line_ids.filtered(
             lambda line: line.display_type == "payment_term"

@@ -53,7 +53,12 @@ def fill_reminder_lines(cr):
 
 def fill_reminders(cr):
     table = "dunning_communication"
-    for column in ("amount_not_due", "amount_credit", "amount_disputed", "amount_paused"):
+    for column in (
+        "amount_not_due",
+        "amount_credit",
+        "amount_disputed",
+        "amount_paused",
+    ):
         _add(cr, table, column, "numeric", 0)
     _add(cr, table, "amount_owed", "numeric", SQL.identifier("amount_total"))
     _add(cr, table, "is_simulation", "boolean", False)
