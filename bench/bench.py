@@ -44,16 +44,20 @@ cpu_clock = time.process_time.__call__
 DUNNING_STEPS = {
     "dunning.run": [
         "_candidate_partner_ids",
+        "_open_items",
         "_prepare_communications",
         "_refresh_dunning_holds",
         "_attach_letters",
     ],
     "dunning.communication": [
         "_send",
-        "_drop_settled_lines",
-        "_compute_interest",
-        "_compute_fee",
-        "_send_channels",
+        "_recheck",
+        "_compute_charges",
+        "_prepare_documents",
+        "_render_emails",
+        "_deliver",
+        "_output_channels",
+        "_queue_email",
         "_attach_letter",
         "_post_fees",
         "_apply_credit_holds",
@@ -61,7 +65,7 @@ DUNNING_STEPS = {
         "_start_legal_stage",
         "_render_letters_pdf",
     ],
-    "mail.template": ["send_mail"],
+    "mail.template": ["_generate_template"],
 }
 
 
@@ -191,13 +195,32 @@ def outcome(env, what, today):
     env.cr.execute(
         "SELECT l.name->>'en_US', COUNT(*) FROM dunning_communication c "
         "JOIN dunning_level l ON l.id = c.level_id WHERE c.run_id = %s "
-        "AND c.state = 'sent' GROUP BY 1 ORDER BY MIN(l.sequence)",
+        "AND c.state IN ('pending', 'sent', 'delivery_failed') "
+        "GROUP BY 1 ORDER BY MIN(l.sequence)",
         [run_.id],
     )
     by_level = dict(env.cr.fetchall())
     return {
         "customers_checked": run_.partner_done_count,
         "reminders_sent": sum(by_level.values()),
+        "customers_reminded": count(
+            env,
+            "SELECT COUNT(DISTINCT partner_id) FROM dunning_communication "
+            "WHERE run_id = %s AND state IN ('pending', 'sent', 'delivery_failed')",
+            run_.id,
+        ),
+        "errors": count(
+            env,
+            "SELECT COUNT(*) FROM dunning_communication "
+            "WHERE run_id = %s AND state = 'error'",
+            run_.id,
+        ),
+        "to_approve": count(
+            env,
+            "SELECT COUNT(*) FROM dunning_communication "
+            "WHERE run_id = %s AND state = 'to_approve'",
+            run_.id,
+        ),
         "by_level": by_level,
         "reminder_lines": count(
             env,

@@ -1,6 +1,10 @@
 from odoo import http
 from odoo.http import content_disposition, request
 
+# One request renders at most this many letters (the run's merged PDF holds
+# them all): a long list of ids must not tie up a worker.
+MAX_LETTERS = 100
+
 
 class DunningLetterController(http.Controller):
     @http.route("/dunning/letters/<string:ids>", type="http", auth="user")
@@ -11,6 +15,13 @@ class DunningLetterController(http.Controller):
             record_ids = [int(part) for part in ids.split(",") if part]
         except ValueError:
             return request.not_found()
+        if len(record_ids) > MAX_LETTERS:
+            return request.make_response(
+                "At most %d letters at a time: print the run's letters instead."
+                % MAX_LETTERS,
+                headers=[("Content-Type", "text/plain; charset=utf-8")],
+                status=413,
+            )
         communications = (
             request.env["dunning.communication"].browse(record_ids).exists()
         )

@@ -1,5 +1,6 @@
 import logging
 from collections import defaultdict
+from datetime import datetime, time
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -573,7 +574,7 @@ class DunningCommunication(models.Model):
         )
         return lines.level_rank
 
-    def _recheck(self):
+    def _recheck(self, on_date=None):
         """Bring drafts up to today before they go out.
 
         Each line is checked again: paid items leave, items disputed or paused
@@ -586,7 +587,7 @@ class DunningCommunication(models.Model):
         Run = self.env["dunning.run"]
         keep = self.browse()
         for company, communications in self.grouped("company_id").items():
-            today = company._dunning_today()
+            today = on_date or company._dunning_today()
             partners = communications.partner_id
             blocked = Run._blocked_partner_ids(company, today, partners.ids)
             paused = Run._paused_line_reasons(
@@ -758,7 +759,7 @@ class DunningCommunication(models.Model):
     # Sending
     # ------------------------------------------------------------------
 
-    def _send(self, approved=False):
+    def _send(self, approved=False, on_date=None):
         """Send these reminders; one that cannot be produced goes to *error*
         with its reason and the others carry on.
 
@@ -768,9 +769,10 @@ class DunningCommunication(models.Model):
         (letter, QR codes) are made per reminder, the emails rendered per
         template and language in one go, then each reminder is delivered in a
         savepoint of its own: its emails, SMS, call, fee entry, hold and legal
-        case are all there or none is.
+        case are all there or none is. ``on_date`` (the demo's history only)
+        sends as of a past day instead of today.
         """
-        todo = self._recheck()
+        todo = self._recheck(on_date)
         if not approved:
             waiting = todo.filtered(lambda c: c.level_id.requires_approval)
             waiting._ask_approval()
@@ -835,7 +837,10 @@ class DunningCommunication(models.Model):
         fee entry, hold, legal stage, and then its channels, or the wait for
         its pagoPA notice."""
         self.ensure_one()
-        self._write_controlled({"sent_date": fields.Datetime.now()})
+        now = fields.Datetime.now()
+        if self.date < self.company_id._dunning_today():  # the demo's history
+            now = datetime.combine(self.date, time(9))
+        self._write_controlled({"sent_date": now})
         self._post_fees()
         self._apply_credit_holds()
         if self.level_id.legal_stage:

@@ -190,18 +190,21 @@ class DunningDemo(models.AbstractModel):
     def _run_past_dunning(self, company, today, weeks=12):
         """Weekly manual runs over the last weeks, as an accountant would have
         done them: the reminders and levels the invoices open today reached."""
-        Run = self.env["dunning.run"].with_company(company)
+        Run = self.env["dunning.run"].sudo().with_company(company)
         for week in range(weeks, 0, -1):
+            day = today - timedelta(weeks=week)
             run = Run.create(
                 {
                     "company_id": company.id,
-                    "date": today - timedelta(weeks=week),
+                    "date": day,
                     "run_type": "manual",
                     "state": "preview",
                 }
             )
             run.action_preview()
-            run.action_send()
+            run._before_run(day)
+            run.communication_ids._send(approved=True, on_date=day)
+            run._finish()
 
     # ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from PyPDF2 import PdfReader
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import d
@@ -569,3 +569,58 @@ class TestReminderApproval(CustomerMessageCommon):
         self.assertEqual(waiting.date, d("2026-03-09"))
         self.assertAlmostEqual(waiting.interest_amount, 10.29)
         self.assertTrue(waiting.mail_id)
+
+
+@tagged("post_install", "-at_install")
+class TestLettersRoute(HttpCase):
+    """/dunning/letters/<ids> renders letters the user may read, a bounded
+    number at a time; a draft's letter says it is a draft."""
+
+    def test_letters_for_readers_only_and_a_bounded_number(self):
+        company = self.env.company
+        policy = self.env["dunning.policy"].search(
+            [("company_id", "=", company.id), ("is_default", "=", True)], limit=1
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Bianchi Costruzioni S.r.l.", "is_company": True}
+        )
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": fields.Date.today() - timedelta(days=40),
+                "invoice_date_due": fields.Date.today() - timedelta(days=10),
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "price_unit": 500.0})
+                ],
+            }
+        )
+        invoice.action_post()
+        wizard = self.env["dunning.run.wizard"].create({"company_id": company.id})
+        run = self.env["dunning.run"].browse(wizard.action_confirm()["res_id"])
+        draft = run.communication_ids.filtered(lambda c: c.partner_id == customer)
+        self.assertTrue(draft and draft.policy_id == policy)
+        new_test_user(
+            self.env,
+            login="letters_dunning",
+            groups="dunning_advanced.group_dunning_user",
+            company_id=company.id,
+        )
+        new_test_user(
+            self.env,
+            login="letters_sales",
+            groups="sales_team.group_sale_salesman",
+            company_id=company.id,
+        )
+        self.authenticate("letters_dunning", "letters_dunning")
+        response = self.url_open(f"/dunning/letters/{draft.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertIn("DRAFT", _pdf_text(response.content))
+        ids = ",".join(str(draft.id) for _ in range(101))
+        self.assertEqual(self.url_open(f"/dunning/letters/{ids}").status_code, 413)
+        self.authenticate("letters_sales", "letters_sales")
+        with mute_logger("odoo.http"):
+            response = self.url_open(f"/dunning/letters/{draft.id}")
+        self.assertNotEqual(response.status_code, 200)
+        self.assertNotIn(b"%PDF", response.content[:10])
