@@ -1,9 +1,10 @@
 import io
+from datetime import timedelta
 
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
