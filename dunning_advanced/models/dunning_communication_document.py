@@ -162,7 +162,7 @@ class DunningCommunicationDocument(models.Model):
                 phone=company.phone or "",
                 email=company.email or "",
                 website=company.website or "",
-                logo_png=base64.b64decode(company.logo) if company.logo else None,
+                logo_png=record._company_logo_png(),
                 iban=bank.acc_number or "",
                 bic=bank.bank_bic or "",
                 pec=company.dunning_pec_email_from or "",
@@ -206,6 +206,12 @@ class DunningCommunicationDocument(models.Model):
             is_formal_notice=level.is_formal_notice,
             watermark=record._letter_watermark(labels),
         )
+
+    def _company_logo_png(self):
+        """The company logo as bytes (the web client reads binaries as their
+        size: ask for the content itself)."""
+        logo = self.company_id.with_context(bin_size=False).logo
+        return base64.b64decode(logo) if logo else None
 
     def _letter_charges(self):
         """Interest, compensation and fee, each with its basis."""

@@ -13,6 +13,8 @@ SECTIONS = [
     ("disputed", "Disputed"),
     ("paused", "Paused"),
 ]
+# The order a statement reads in: what is claimed first.
+SECTION_ORDER = {key: index for index, (key, _label) in enumerate(SECTIONS)}
 
 
 class DunningCommunicationLine(models.Model):
@@ -72,6 +74,9 @@ class DunningCommunicationLine(models.Model):
     )
     level_rank = fields.Integer(related="communication_id.level_rank", store=True)
     section = fields.Selection(SECTIONS, required=True, default="overdue")
+    sequence = fields.Integer(
+        compute="_compute_sequence", store=True, help="Order of the sections."
+    )
     claimed = fields.Boolean(
         default=True,
         help="The reminder claims this item at its level: once sent, the item has "
@@ -119,6 +124,11 @@ class DunningCommunicationLine(models.Model):
                 """
             )
         )
+
+    @api.depends("section")
+    def _compute_sequence(self):
+        for line in self:
+            line.sequence = SECTION_ORDER.get(line.section, len(SECTION_ORDER))
 
     @api.depends("claimed", "state", "include")
     def _compute_level_reached(self):

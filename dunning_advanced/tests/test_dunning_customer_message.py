@@ -1,3 +1,4 @@
+import base64
 import io
 from datetime import timedelta
 
@@ -299,6 +300,22 @@ class TestPreviewAndSimulation(CustomerMessageCommon):
         self.assertNotIn("DRAFT", sent_letter)
         self.assertIn("1,049.73", sent_letter)
         self.assertTrue(self._profile(self.customer).dunning_hold)
+
+    def test_form_shows_the_message_preview_with_the_company_logo(self):
+        """The web client reads binaries as their size: the preview (letter
+        data, logo included) is still built from the logo itself."""
+        png = base64.b64encode(
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
+            b"\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8"
+            b"\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+        )
+        self.company.logo = png
+        invoice = self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
+        run = self._preview("2026-02-08", user=self.dunning_user)
+        draft = run.communication_ids.with_user(self.dunning_user)
+        [values] = draft.with_context(bin_size=True).web_read({"statement_html": {}})
+        self.assertIn(invoice.name, values["statement_html"])
+        self.assertIn("DRAFT - NOT SENT", values["statement_html"])
 
     def test_future_run_is_a_simulation_that_cannot_be_sent(self):
         self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
