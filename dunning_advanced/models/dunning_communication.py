@@ -17,6 +17,7 @@ from ..lib.late_interest import (
     compensation_b2b,
     compute_interest,
 )
+from .dunning_communication_line import SENT_STATES
 from .dunning_level import CHANNELS
 
 _logger = logging.getLogger(__name__)
@@ -557,22 +558,37 @@ class DunningCommunication(models.Model):
         return self.line_ids.filtered(lambda line: line.claimed and line.include)
 
     def _reached_rank(self):
-        """Highest level the customer's open items (of this reminder's company
-        and currency) reached with reminders that went out."""
+        """Highest level the items this reminder claims reached with reminders
+        that went out: the customer's level as the engine counts it."""
         self.ensure_one()
         lines = self.env["dunning.communication.line"].search(
             [
-                ("partner_id", "=", self.partner_id.id),
-                ("company_id", "=", self.company_id.id),
-                ("communication_id.currency_id", "=", self.currency_id.id),
+                ("move_line_id", "in", self._claimed_lines().move_line_id.ids),
                 ("level_reached", "=", True),
-                ("move_line_id.reconciled", "=", False),
                 ("communication_id", "!=", self.id),
             ],
             order="level_rank desc",
             limit=1,
         )
         return lines.level_rank
+
+    def _newer_reminder(self):
+        """A reminder of the same customer and currency that went out after
+        this draft was made (by another run), if any."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("id", "!=", self.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("currency_id", "=", self.currency_id.id),
+                ("state", "in", SENT_STATES),
+                "|",
+                ("id", ">", self.id),
+                ("sent_date", ">=", self.create_date),
+            ],
+            limit=1,
+        )
 
     def _recheck(self, on_date=None):
         """Bring drafts up to today before they go out.
@@ -617,6 +633,14 @@ class DunningCommunication(models.Model):
                 "draft was made.",
                 customer=partner.name,
                 rank=reached,
+            )
+        newer = self._newer_reminder()
+        if newer:
+            return _(
+                "Not sent: %(ref)s went out to %(customer)s since this draft was "
+                "made.",
+                ref=newer.name,
+                customer=partner.name,
             )
         Line = self.env["dunning.communication.line"]
         gone = Line

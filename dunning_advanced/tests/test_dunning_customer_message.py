@@ -170,6 +170,30 @@ class TestOneMessagePerCustomer(CustomerMessageCommon):
         # The courtesy reminder asks for the invoice falling due.
         self.assertAlmostEqual(courtesy.amount_total, 250.0)
 
+    def test_paused_history_does_not_block_the_next_message(self):
+        """The invoice that reached the firm level is paused by a promise; a
+        new one enters its courtesy window: the courtesy reminder goes out,
+        listing the promised invoice as paused."""
+        promised = self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
+        self._run_on("2026-02-07", "2026-02-20")
+        self.env["dunning.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(promised.ids)],
+                "date": d("2026-03-31"),
+                "amount": 1000.0,
+            }
+        )
+        new = self._invoice(self.customer, 400.0, "2026-02-10", "2026-03-10")
+        self._run("2026-03-05")
+        courtesy = self._communications()[-1]
+        self.assertEqual(courtesy.level_id, self.courtesy)
+        self.assertEqual(courtesy.state, "sent")
+        self.assertEqual(courtesy._claimed_lines().move_id, new)
+        paused = courtesy.line_ids.filtered(lambda line: line.move_id == promised)
+        self.assertEqual(paused.section, "paused")
+        self.assertIn("promised", paused.pause_reason)
+
     def test_new_invoice_joins_the_customer_level(self):
         """Friendly on 7 February for an invoice due 31 January; a second one
         due 15 February is 5 days late on 20 February: the firm reminder
