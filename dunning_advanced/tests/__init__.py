@@ -31,3 +31,4 @@ from . import test_collection_webhook
 from . import test_pagopa_notice
 from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
+from . import test_statutory_interest
