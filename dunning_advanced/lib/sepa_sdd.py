@@ -46,7 +46,6 @@ by :mod:`.epc_qr` too.
 import importlib.resources
 import re
 import string
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -59,6 +58,8 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.eu import at_02
 from stdnum.exceptions import InvalidComponent, InvalidFormat, ValidationError
+
+from .transliteration import to_charset
 
 PAIN_008_001_02 = "pain.008.001.02"
 PAIN_008_001_08 = "pain.008.001.08"
@@ -78,43 +79,18 @@ NOT_PROVIDED = "NOTPROVIDED"
 SEPA_LATIN = frozenset(string.ascii_letters + string.digits + "/-?:().,'+ ")
 SEPA_LATIN_TEXT = "letters a-z A-Z, digits and / - ? : ( ) . , ' + space"
 
-# Characters that do not decompose into a Latin letter plus accents (EPC217-08
-# conversion table); accented letters lose their accents through NFKD.
-_LATIN_SPECIALS = str.maketrans(
+# SEPA's own choices for signs outside its set (EPC217-08 conversion table);
+# letters are transliterated by the addon's one table (lib/transliteration.py).
+_SEPA_SIGNS = str.maketrans(
     {
-        "ß": "ss",
-        "ẞ": "SS",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "þ": "th",
-        "Þ": "TH",
-        "ł": "l",
-        "Ł": "L",
-        "ħ": "h",
-        "Ħ": "H",
-        "ı": "i",
         "&": "+",
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
         "`": "'",
-        "´": "'",
         "“": "'",
         "”": "'",
         "„": "'",
         '"': "'",
         "«": "'",
         "»": "'",
-        "–": "-",
-        "—": "-",
         "_": "-",
         "[": "(",
         "]": ")",
@@ -143,18 +119,7 @@ def to_sepa_latin(text: str, max_length: int | None = None) -> str:
     result is cut to that many characters. Greek and Cyrillic letters are not
     transliterated: they become full stops.
     """
-    converted = unicodedata.normalize("NFKD", (text or "").translate(_LATIN_SPECIALS))
-    characters = []
-    for character in converted:
-        if unicodedata.combining(character):
-            continue
-        if character.isspace():
-            characters.append(" ")
-        elif character in SEPA_LATIN:
-            characters.append(character)
-        else:
-            characters.append(".")
-    result = " ".join("".join(characters).split())
+    result = to_charset(text, SEPA_LATIN, replacement=".", extra=_SEPA_SIGNS)
     if max_length is not None:
         result = result[:max_length].rstrip()
     return result

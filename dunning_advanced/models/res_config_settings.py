@@ -94,6 +94,35 @@ class ResConfigSettings(models.TransientModel):
             company.write(vals)
         return res
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The pagoPA settings check one another (the aux digit and its code,
+        what is required once enabled): written field by field, as related
+        fields are, the first write fails half-way ("aux digit 3 needs it"
+        while the segregation code waits its turn). They go to the company in
+        one write, checked once."""
+        pagopa = {
+            name: field.related.split(".", 1)[1]
+            for name, field in self._fields.items()
+            if field.related and field.related.startswith("company_id.pagopa_")
+        }
+        batches = [
+            {pagopa[name]: vals.pop(name) for name in list(vals) if name in pagopa}
+            for vals in vals_list
+        ]
+        records = super().create(vals_list)
+        for record, values in zip(records, batches, strict=True):
+            company = record.company_id
+            changed = {
+                fname: value
+                for fname, value in values.items()
+                if company._fields[fname].convert_to_write(company[fname], company)
+                != value
+            }
+            if changed:
+                company.write(changed)
+        return records
+
     pagopa_enabled = fields.Boolean(related="company_id.pagopa_enabled", readonly=False)
     pagopa_creditor_fiscal_code = fields.Char(
         related="company_id.pagopa_creditor_fiscal_code", readonly=False

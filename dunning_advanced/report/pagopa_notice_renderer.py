@@ -73,12 +73,9 @@ def _qr(canv: canvas.Canvas, payload: str, x: float, y: float) -> None:
 
 def datamatrix_symbol(text: str) -> list[list[int]]:
     """The modules of the Poste Data Matrix of ``text`` (rows from the top,
-    1 = dark): 52 x 52, or the smallest size that holds it when its
-    characters need more codewords than 52 x 52 holds (204)."""
-    try:
-        return datamatrix_encode(text, DATAMATRIX_MODULES)
-    except ValueError:
-        return datamatrix_encode(text)
+    1 = dark): always 52 x 52, as Poste asks; the text from
+    :func:`..lib.pagopa.poste_datamatrix_payload` is fitted to it."""
+    return datamatrix_encode(text, DATAMATRIX_MODULES)
 
 
 def datamatrix_runs(matrix: list[list[int]]) -> list[tuple[int, int, int]]:
