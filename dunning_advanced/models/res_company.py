@@ -399,6 +399,22 @@ class ResCompany(models.Model):
         help="Conto corrente postale: the notice then carries the Bollettino "
         "Postale PA.",
     )
+    pagopa_postal_account_holder = fields.Char(
+        string="Postal Account Holder",
+        size=50,
+        help="Holder of the postal account as Poste knows it (intestatario del "
+        "c/c postale), printed on the Bollettino Postale PA.",
+    )
+    pagopa_postal_authorisation = fields.Char(
+        string="Poste Authorisation to Print",
+        help="Poste Italiane's authorisation to print postal bulletins, as it "
+        "is to be printed, e.g. AUT. DB/SSIC/E 12345 DEL 01/01/2024.",
+    )
+    pagopa_creditor_info = fields.Char(
+        string="pagoPA Contacts for Debtors",
+        help="Website, phone or email for debtors, printed under the creditor on "
+        "the notice (Ente.Info).",
+    )
     pagopa_taxonomy = fields.Char(
         string="pagoPA Taxonomy Code",
         default="9/0101108TS/",
@@ -510,6 +526,13 @@ class ResCompany(models.Model):
         if postal and not (postal.isdigit() and len(postal) <= 12):
             problems.append(
                 _("Postal Account: %s is not a number of at most 12 digits.", postal)
+            )
+        if postal and complete and not self.pagopa_postal_authorisation:
+            problems.append(
+                _(
+                    "Poste Authorisation to Print: the Bollettino Postale PA needs "
+                    "Poste's authorisation number."
+                )
             )
         if complete and not self.sudo().pagopa_subscription_key:
             problems.append(_("GPD Subscription Key: it is missing."))

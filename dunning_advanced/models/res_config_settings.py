@@ -141,6 +141,15 @@ class ResConfigSettings(models.TransientModel):
     pagopa_postal_account = fields.Char(
         related="company_id.pagopa_postal_account", readonly=False
     )
+    pagopa_postal_account_holder = fields.Char(
+        related="company_id.pagopa_postal_account_holder", readonly=False
+    )
+    pagopa_postal_authorisation = fields.Char(
+        related="company_id.pagopa_postal_authorisation", readonly=False
+    )
+    pagopa_creditor_info = fields.Char(
+        related="company_id.pagopa_creditor_info", readonly=False
+    )
     pagopa_taxonomy = fields.Char(related="company_id.pagopa_taxonomy", readonly=False)
     pagopa_environment = fields.Selection(
         related="company_id.pagopa_environment", readonly=False
