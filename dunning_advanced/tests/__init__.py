@@ -33,3 +33,4 @@ from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
 from . import test_statutory_interest
 from . import test_pagopa_italy
+from . import test_sdd_rulebook
