@@ -123,6 +123,19 @@ class ResConfigSettings(models.TransientModel):
                 company.write(changed)
         return records
 
+    risk_min_history = fields.Integer(
+        related="company_id.risk_min_history", readonly=False
+    )
+    risk_unrated_class = fields.Selection(
+        related="company_id.risk_unrated_class", readonly=False
+    )
+    risk_floor_legal = fields.Selection(
+        related="company_id.risk_floor_legal", readonly=False
+    )
+    risk_floor_hold = fields.Selection(
+        related="company_id.risk_floor_hold", readonly=False
+    )
+
     pagopa_enabled = fields.Boolean(related="company_id.pagopa_enabled", readonly=False)
     pagopa_creditor_fiscal_code = fields.Char(
         related="company_id.pagopa_creditor_fiscal_code", readonly=False

@@ -111,6 +111,13 @@ class ResPartner(models.Model):
     )
     risk_external_rating_date = fields.Date(string="External Rating Date")
     risk_external_rating_source = fields.Char(string="Rating Agency")
+    risk_external_rating_text = fields.Char(
+        string="External Rating (0-100)",
+        compute="_compute_risk_external_rating_text",
+        inverse="_inverse_risk_external_rating_text",
+        help="Rating from a credit agency, 0 (best) to 100 (worst); empty when "
+        "there is none (an empty rating is not 0, the best).",
+    )
 
     # Dunning
     dunning_policy_id = fields.Many2one(
@@ -167,6 +174,42 @@ class ResPartner(models.Model):
         "Proposed from the VAT number, the fiscal code and the PA office code; "
         "change it when the proposal is wrong.",
     )
+
+    @api.depends("risk_external_rating", "risk_external_rating_date")
+    def _compute_risk_external_rating_text(self):
+        for partner in self:
+            partner.risk_external_rating_text = (
+                str(partner.risk_external_rating)
+                if partner.risk_external_rating_date
+                else False
+            )
+
+    def _inverse_risk_external_rating_text(self):
+        """A rating typed in is dated today unless dated already; emptied, the
+        rating and its date go."""
+        for partner in self:
+            text = (partner.risk_external_rating_text or "").strip()
+            if not text:
+                partner.write(
+                    {"risk_external_rating": 0, "risk_external_rating_date": False}
+                )
+                continue
+            if not text.isdigit() or not 0 <= int(text) <= 100:
+                raise ValidationError(
+                    _(
+                        "The external rating of %(partner)s must be a whole number "
+                        "from 0 (best) to 100 (worst), not %(value)s.",
+                        partner=partner.display_name,
+                        value=text,
+                    )
+                )
+            partner.write(
+                {
+                    "risk_external_rating": int(text),
+                    "risk_external_rating_date": partner.risk_external_rating_date
+                    or fields.Date.context_today(partner),
+                }
+            )
 
     def _dunning_debtor_type_depends(self):
         names = ["is_company", "vat", "parent_id.dunning_debtor_type"]
