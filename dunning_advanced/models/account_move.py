@@ -108,6 +108,9 @@ class AccountMove(models.Model):
         compute="_compute_prescription_days_left",
         search="_search_prescription_expired",
     )
+    dunning_case_line_ids = fields.One2many(
+        "dunning.collection.case.line", "move_id", string="Collection Cases"
+    )
     prescription_alert_date = fields.Date(
         readonly=True,
         copy=False,
@@ -170,6 +173,7 @@ class AccountMove(models.Model):
         "commercial_partner_id.dunning_debtor_type",
         "commercial_partner_id.dunning_micro_enterprise",
         "prescription_event_ids.date",
+        "dunning_case_line_ids.case_id.judgement_date",
     )
     def _compute_prescription_date(self):
         for move in self:
@@ -187,12 +191,29 @@ class AccountMove(models.Model):
                 for day in move.prescription_event_ids.mapped("date")
                 if day >= start
             ]
+            # A final judgement on the claim (recorded on its collection case):
+            # nothing ran during the proceedings, 10 years from the day it
+            # became final (art. 2945 c. 2, art. 2953 c.c.).
+            judgement = max(
+                move.sudo().dunning_case_line_ids.case_id.mapped("judgement_date"),
+                default=None,
+            )
             found = []
             for term in move._prescription_terms():
                 category, sector = prescription_category(term, short_utility)
-                when = lib_prescription_date(
-                    start, category, interruptions, sector=sector
-                )
+                try:
+                    when = lib_prescription_date(
+                        start,
+                        category,
+                        interruptions,
+                        suspended_until=judgement,
+                        sector=sector,
+                    )
+                except ValueError:
+                    # No served claim before the judgement: the ordinary term.
+                    when = lib_prescription_date(
+                        start, category, interruptions, sector=sector
+                    )
                 found.append((when, term))
             move.prescription_date, move.prescription_term = min(found)
 
