@@ -190,8 +190,15 @@ SCHEMA: dict = {
             "additionalProperties": False,
             "required": ["final_on"],
             "properties": {
-                "final_on": {"$ref": "#/$defs/date"},
-                "reference": {"type": "string", "maxLength": 200},
+                "final_on": {
+                    "description": "Day the judgement became final.",
+                    "$ref": "#/$defs/date",
+                },
+                "reference": {
+                    "description": "Court, number and date of the judgement.",
+                    "type": "string",
+                    "maxLength": 200,
+                },
             },
         },
         "summary": {
@@ -370,12 +377,36 @@ SCHEMA: dict = {
             "additionalProperties": False,
             "required": ["invoice", "opened_on", "reason", "state"],
             "properties": {
-                "invoice": {"type": "string", "minLength": 1, "maxLength": 64},
-                "opened_on": {"$ref": "#/$defs/date"},
-                "reason": {"type": "string", "minLength": 1, "maxLength": 4000},
-                "state": {"enum": ["open", "resolved", "rejected"]},
-                "resolved_on": {"$ref": "#/$defs/date"},
-                "resolution": {"type": "string", "maxLength": 4000},
+                "invoice": {
+                    "description": "Number of the disputed invoice.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 64,
+                },
+                "opened_on": {
+                    "description": "Day the dispute was recorded.",
+                    "$ref": "#/$defs/date",
+                },
+                "reason": {
+                    "description": "What the debtor contests.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 4000,
+                },
+                "state": {
+                    "description": "open, resolved (in the creditor's favour or by "
+                    "agreement) or rejected.",
+                    "enum": ["open", "resolved", "rejected"],
+                },
+                "resolved_on": {
+                    "description": "Day it was resolved or rejected.",
+                    "$ref": "#/$defs/date",
+                },
+                "resolution": {
+                    "description": "How it was resolved.",
+                    "type": "string",
+                    "maxLength": 4000,
+                },
             },
         },
         "contact": {
