@@ -175,6 +175,32 @@ SCHEMA: dict = {
             "type": "array",
             "items": {"$ref": "#/$defs/document"},
         },
+        "disputes": {
+            "description": "Disputes the debtor raised on invoices of the case, "
+            "resolved or not: the lawyer must know them before filing for a "
+            "payment order (decreto ingiuntivo).",
+            "type": "array",
+            "items": {"$ref": "#/$defs/dispute"},
+        },
+        "judgement": {
+            "description": "The final judgement on the claim, when there is one "
+            "(art. 2953 c.c.: a 10-year prescription from the day it became "
+            "final).",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["final_on"],
+            "properties": {
+                "final_on": {
+                    "description": "Day the judgement became final.",
+                    "$ref": "#/$defs/date",
+                },
+                "reference": {
+                    "description": "Court, number and date of the judgement.",
+                    "type": "string",
+                    "maxLength": 200,
+                },
+            },
+        },
         "summary": {
             "description": "The summary.pdf of the ZIP, with its checksum.",
             "$ref": "#/$defs/document",
@@ -345,6 +371,44 @@ SCHEMA: dict = {
                 },
             },
         },
+        "dispute": {
+            "description": "A dispute on an invoice.",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["invoice", "opened_on", "reason", "state"],
+            "properties": {
+                "invoice": {
+                    "description": "Number of the disputed invoice.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 64,
+                },
+                "opened_on": {
+                    "description": "Day the dispute was recorded.",
+                    "$ref": "#/$defs/date",
+                },
+                "reason": {
+                    "description": "What the debtor contests.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 4000,
+                },
+                "state": {
+                    "description": "open, resolved (in the creditor's favour or by "
+                    "agreement) or rejected.",
+                    "enum": ["open", "resolved", "rejected"],
+                },
+                "resolved_on": {
+                    "description": "Day it was resolved or rejected.",
+                    "$ref": "#/$defs/date",
+                },
+                "resolution": {
+                    "description": "How it was resolved.",
+                    "type": "string",
+                    "maxLength": 4000,
+                },
+            },
+        },
         "contact": {
             "description": "A reminder or a contact with the debtor.",
             "type": "object",
@@ -466,6 +530,43 @@ class Contact:
     channel: str
     level: int
     summary: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A dispute on an invoice of the case; ``state`` open, resolved or
+    rejected."""
+
+    invoice: str
+    opened_on: date
+    reason: str
+    state: str
+    resolved_on: date | None = None
+    resolution: str = ""
+
+
+def disputes_json(disputes: Iterable[Dispute | Mapping]) -> list[dict]:
+    """The ``disputes`` of case.json, oldest first."""
+    result = []
+    for index, raw in enumerate(disputes):
+        dispute = _fields(raw, Dispute, "dispute %s" % (index + 1))
+        item = {
+            "invoice": _text(dispute["invoice"]),
+            "opened_on": _iso_date(
+                dispute["opened_on"], "Dispute %s date" % (index + 1)
+            ),
+            "reason": _text(dispute["reason"]),
+            "state": _text(dispute["state"]),
+        }
+        if dispute.get("resolved_on"):
+            item["resolved_on"] = _iso_date(
+                dispute["resolved_on"], "Dispute %s resolution date" % (index + 1)
+            )
+        if dispute.get("resolution"):
+            item["resolution"] = _text(dispute["resolution"])
+        result.append(item)
+    result.sort(key=lambda item: item["opened_on"])
+    return result
 
 
 @dataclass(frozen=True)

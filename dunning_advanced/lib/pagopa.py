@@ -31,7 +31,6 @@ Amounts are handled as exact integers of euro cents; floats are refused.
 """
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from stdnum.exceptions import (
@@ -41,6 +40,9 @@ from stdnum.exceptions import (
     ValidationError,
 )
 from stdnum.it import codicefiscale, iva
+
+from .datamatrix import encode_data
+from .transliteration import to_charset
 
 NOTICE_CODE_LENGTH = 18
 CHECK_MODULUS = 93
@@ -66,6 +68,9 @@ DATAMATRIX_DEBTOR_CODE_LENGTH = 16
 DATAMATRIX_NAME_LENGTH = 40
 DATAMATRIX_SUBJECT_LENGTH = 110
 DATAMATRIX_FILLER_LENGTH = 12
+# Data codewords of the 52 x 52 symbol Poste asks for (ISO/IEC 16022 Table 7).
+DATAMATRIX_MODULES = 52
+DATAMATRIX_CAPACITY = 204
 # Characters kept in the free-text fields; any other becomes a space.
 DATAMATRIX_CHARACTERS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 &'-.:_,"
@@ -393,16 +398,12 @@ def qr_payload(notice_code: str, creditor_fiscal_code: str, amount_cents: int) -
 
 
 def datamatrix_text(text: str, length: int) -> str:
-    """Free text for a Data Matrix field: accents removed, any character
-    outside letters, digits, space and ``& ' - . : _ ,`` turned into a space,
-    runs of spaces made one, cut to ``length`` and padded with spaces to it."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    kept = "".join(
-        character if character in DATAMATRIX_CHARACTERS else " "
-        for character in decomposed
-        if not unicodedata.combining(character)
-    )
-    return " ".join(kept.split())[:length].ljust(length)
+    """Free text for a Data Matrix field: transliterated by the addon's one
+    table (``ß`` -> ``ss``, ``ø`` -> ``o``, accents removed; see
+    :mod:`.transliteration`), any character outside letters, digits, space and
+    ``& ' - . : _ ,`` turned into a space, runs of spaces made one, cut to
+    ``length`` and padded with spaces to it."""
+    return to_charset(text, DATAMATRIX_CHARACTERS)[:length].ljust(length)
 
 
 def poste_datamatrix_payload(
@@ -470,22 +471,39 @@ def poste_datamatrix_payload(
             DATAMATRIX_DOCUMENT_TYPE,
         )
     )
-    payload = "".join(
-        (
-            DATAMATRIX_PREFIX,
-            codeline,
-            "1P1",
-            creditor,
-            debtor.ljust(DATAMATRIX_DEBTOR_CODE_LENGTH),
-            datamatrix_text(debtor_name, DATAMATRIX_NAME_LENGTH),
-            datamatrix_text(subject, DATAMATRIX_SUBJECT_LENGTH),
-            " " * DATAMATRIX_FILLER_LENGTH,
-            "A",
+    name = datamatrix_text(debtor_name, DATAMATRIX_NAME_LENGTH)
+    text = datamatrix_text(subject, DATAMATRIX_SUBJECT_LENGTH)
+    # Poste reads a 52 x 52 symbol (204 data codewords). Letters of one case,
+    # digits and spaces take 2 codewords for 3 characters; mixed cases and
+    # punctuation take more. The free fields are fitted step by step, each
+    # field alone: as written; in capitals; capitals, digits and spaces only.
+    for fit in (str, str.upper, _datamatrix_basic):
+        payload = "".join(
+            (
+                DATAMATRIX_PREFIX,
+                codeline,
+                "1P1",
+                creditor,
+                debtor.ljust(DATAMATRIX_DEBTOR_CODE_LENGTH),
+                fit(name),
+                fit(text),
+                " " * DATAMATRIX_FILLER_LENGTH,
+                "A",
+            )
         )
+        if len(payload) != DATAMATRIX_LENGTH:  # every field has a fixed width
+            raise AssertionError(
+                "Data Matrix text has %d characters instead of %d."
+                % (len(payload), DATAMATRIX_LENGTH)
+            )
+        if len(encode_data(payload)) <= DATAMATRIX_CAPACITY:
+            return payload
+    raise AssertionError("The Data Matrix text does not fit 52 x 52: %r" % payload)
+
+
+def _datamatrix_basic(text: str) -> str:
+    """``text`` in capitals, digits and spaces (the C40 basic set), same length."""
+    return "".join(
+        character if character.isalnum() and character.isascii() else " "
+        for character in text.upper()
     )
-    if len(payload) != DATAMATRIX_LENGTH:  # every field has a fixed width
-        raise AssertionError(
-            "Data Matrix text has %d characters instead of %d."
-            % (len(payload), DATAMATRIX_LENGTH)
-        )
-    return payload

@@ -10,10 +10,21 @@ then weighted::
 
 A factor without data (no invoice paid in the last 12 months, no credit limit,
 no external rating) is *not applicable*: its weight is shared by the others in
-proportion, so missing data neither helps nor harms a customer. The points of
-each factor are returned, so that a user can see why a customer is in its class.
+proportion. The points of each factor are returned, so that a user can see
+why a customer is in its class; they are rounded once, to the hundredth, by the
+largest remainder, so that the points shown add up to the score shown.
+
+Two rules come on top of the score (:class:`RiskPolicy`):
+
+* too little history: a customer with fewer invoices paid in the last 12 months
+  than ``min_history`` is *unrated* (or gets the configured default class):
+  a score of 0 from missing data would read as the best class;
+* facts set a floor: a customer at the legal stage (an open collection case)
+  is at least class D, one on credit hold at least class C (configurable); a
+  floor also classes an unrated customer.
 """
 
+import math
 from dataclasses import dataclass, field
 
 FACTORS = (
@@ -26,6 +37,7 @@ FACTORS = (
     "external_rating",
 )
 CLASSES = ("A", "B", "C", "D")
+UNRATED = "unrated"
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,30 @@ class RiskThresholds:
 
 
 @dataclass(frozen=True)
+class RiskPolicy:
+    """History needed before rating, and the floors that facts set."""
+
+    min_history: int = 1
+    unrated_class: str | None = None  # None: "unrated"; else A-D
+    legal_floor: str | None = "D"
+    hold_floor: str | None = "C"
+
+    def validate(self):
+        if self.min_history < 0:
+            raise ValueError("The invoices needed before rating cannot be negative.")
+        for label, value in (
+            ("default class", self.unrated_class),
+            ("legal stage floor", self.legal_floor),
+            ("credit hold floor", self.hold_floor),
+        ):
+            if value is not None and value not in CLASSES:
+                raise ValueError(
+                    "The %s must be one of %s, not %r."
+                    % (label, ", ".join(CLASSES), value)
+                )
+
+
+@dataclass(frozen=True)
 class RiskInputs:
     """Payment behaviour of one customer in one company.
 
@@ -106,6 +142,10 @@ class RiskInputs:
     dunning_level: int = 0
     broken_promises: int = 0
     external_rating: int | None = None
+    # History and facts for :class:`RiskPolicy`; ``paid_count`` None: rated.
+    paid_count: int | None = None
+    legal_stage: bool = False
+    on_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,8 +161,10 @@ class FactorResult:
 @dataclass(frozen=True)
 class RiskResult:
     score: float
-    risk_class: str
+    risk_class: str  # A-D, or UNRATED
     factors: tuple = field(default_factory=tuple)
+    rated: bool = True
+    floor: str | None = None  # "legal_stage" or "on_hold" when a floor decided
 
     def factor(self, code):
         return next(f for f in self.factors if f.code == code)
@@ -170,6 +212,9 @@ DEFAULT_SCALE = RiskScale()
 DEFAULT_THRESHOLDS = RiskThresholds()
 
 
+DEFAULT_POLICY = RiskPolicy()
+
+
 def risk_class(score, thresholds=DEFAULT_THRESHOLDS):
     """Class A (best) to D (worst) of a score."""
     if score >= thresholds.d:
@@ -181,11 +226,36 @@ def risk_class(score, thresholds=DEFAULT_THRESHOLDS):
     return "A"
 
 
+def _largest_remainder(values, places=2):
+    """``values`` rounded to ``places`` decimals so that they add up to their
+    sum rounded once (Hamilton's largest remainder method)."""
+    unit = 10**places
+    scaled = [value * unit for value in values]
+    floors = [math.floor(value) for value in scaled]
+    total = round(sum(scaled))
+    order = sorted(
+        range(len(values)), key=lambda i: (scaled[i] - floors[i], -i), reverse=True
+    )
+    for index in order[: max(total - sum(floors), 0)]:
+        floors[index] += 1
+    return [value / unit for value in floors]
+
+
+def _worse(klass, floor):
+    """The worse of a class and a floor (an unrated customer takes the floor)."""
+    if not floor:
+        return klass
+    if klass not in CLASSES:
+        return floor
+    return max(klass, floor, key=CLASSES.index)
+
+
 def compute_risk(
     inputs,
     weights=DEFAULT_WEIGHTS,
     scale=DEFAULT_SCALE,
     thresholds=DEFAULT_THRESHOLDS,
+    policy=DEFAULT_POLICY,
 ):
     """Score, class and per-factor explanation of one customer."""
     values = _factor_values(inputs, scale)
@@ -194,27 +264,38 @@ def compute_risk(
         for code, (_v, risk) in values.items()
         if risk is not None
     )
-    factors = []
-    score = 0.0
+    exact = []
     for code in FACTORS:
-        value, risk = values[code]
-        weight = getattr(weights, code)
-        applicable = risk is not None
+        _value, risk = values[code]
         points = 0.0
-        if applicable and applicable_weight:
-            points = 100.0 * weight * risk / applicable_weight
-        score += points
-        factors.append(
-            FactorResult(
-                code=code,
-                value=value,
-                risk=risk or 0.0,
-                weight=weight,
-                applicable=applicable,
-                points=round(points, 2),
-            )
+        if risk is not None and applicable_weight:
+            points = 100.0 * getattr(weights, code) * risk / applicable_weight
+        exact.append(points)
+    rounded = _largest_remainder(exact)
+    score = round(sum(rounded), 2)
+    factors = tuple(
+        FactorResult(
+            code=code,
+            value=values[code][0],
+            risk=values[code][1] or 0.0,
+            weight=getattr(weights, code),
+            applicable=values[code][1] is not None,
+            points=points,
         )
-    score = round(score, 2)
+        for code, points in zip(FACTORS, rounded, strict=True)
+    )
+    rated = inputs.paid_count is None or inputs.paid_count >= policy.min_history
+    klass = (
+        risk_class(score, thresholds) if rated else (policy.unrated_class or UNRATED)
+    )
+    floor = None
+    for fact, level in (
+        ("legal_stage", policy.legal_floor if inputs.legal_stage else None),
+        ("on_hold", policy.hold_floor if inputs.on_hold else None),
+    ):
+        worse = _worse(klass, level)
+        if worse != klass:
+            klass, floor = worse, fact
     return RiskResult(
-        score=score, risk_class=risk_class(score, thresholds), factors=tuple(factors)
+        score=score, risk_class=klass, factors=factors, rated=rated, floor=floor
     )

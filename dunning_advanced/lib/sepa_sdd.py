@@ -46,7 +46,6 @@ by :mod:`.epc_qr` too.
 import importlib.resources
 import re
 import string
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -59,6 +58,8 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.eu import at_02
 from stdnum.exceptions import InvalidComponent, InvalidFormat, ValidationError
+
+from .transliteration import to_charset
 
 PAIN_008_001_02 = "pain.008.001.02"
 PAIN_008_001_08 = "pain.008.001.08"
@@ -75,46 +76,36 @@ MAX_AMOUNT = Decimal("999999999.99")  # AT-06: 0.01 to 999999999.99 euro
 CENT = Decimal("0.01")
 NOT_PROVIDED = "NOTPROVIDED"
 
+# Countries of the SEPA schemes by the IBAN they use (EPC409-09 "EPC list of
+# SEPA scheme countries"): the EEA, with their territories that have IBANs of
+# their own, and the SEPA countries outside the EEA. French overseas
+# departments, the Åland Islands, the Channel Islands and the Isle of Man use
+# the IBAN of FR, FI and GB.
+EEA_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL "
+    "PT RO SE SI SK GI".split()
+)
+SEPA_NON_EEA_COUNTRIES = frozenset("AD AL CH GB MC MD ME MK SM VA".split())
+SEPA_COUNTRIES = EEA_COUNTRIES | SEPA_NON_EEA_COUNTRIES
+# Code of AT-24 "reason for amendment" when the debtor moved the mandate to
+# another bank ("Same Mandate with a New Debtor Agent").
+SAME_MANDATE_NEW_DEBTOR_AGENT = "SMNDA"
+
 SEPA_LATIN = frozenset(string.ascii_letters + string.digits + "/-?:().,'+ ")
 SEPA_LATIN_TEXT = "letters a-z A-Z, digits and / - ? : ( ) . , ' + space"
 
-# Characters that do not decompose into a Latin letter plus accents (EPC217-08
-# conversion table); accented letters lose their accents through NFKD.
-_LATIN_SPECIALS = str.maketrans(
+# SEPA's own choices for signs outside its set (EPC217-08 conversion table);
+# letters are transliterated by the addon's one table (lib/transliteration.py).
+_SEPA_SIGNS = str.maketrans(
     {
-        "ß": "ss",
-        "ẞ": "SS",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "þ": "th",
-        "Þ": "TH",
-        "ł": "l",
-        "Ł": "L",
-        "ħ": "h",
-        "Ħ": "H",
-        "ı": "i",
         "&": "+",
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
         "`": "'",
-        "´": "'",
         "“": "'",
         "”": "'",
         "„": "'",
         '"': "'",
         "«": "'",
         "»": "'",
-        "–": "-",
-        "—": "-",
         "_": "-",
         "[": "(",
         "]": ")",
@@ -143,18 +134,7 @@ def to_sepa_latin(text: str, max_length: int | None = None) -> str:
     result is cut to that many characters. Greek and Cyrillic letters are not
     transliterated: they become full stops.
     """
-    converted = unicodedata.normalize("NFKD", (text or "").translate(_LATIN_SPECIALS))
-    characters = []
-    for character in converted:
-        if unicodedata.combining(character):
-            continue
-        if character.isspace():
-            characters.append(" ")
-        elif character in SEPA_LATIN:
-            characters.append(character)
-        else:
-            characters.append(".")
-    result = " ".join("".join(characters).split())
+    result = to_charset(text, SEPA_LATIN, replacement=".", extra=_SEPA_SIGNS)
     if max_length is not None:
         result = result[:max_length].rstrip()
     return result
@@ -177,6 +157,42 @@ def validate_iban(value: str, label: str = "IBAN") -> str:
         raise ValueError(
             "%s %s is not valid: %s." % (label, number, _iban_problem(number))
         ) from None
+
+
+def validate_sepa_iban(value: str, label: str = "IBAN") -> str:
+    """An IBAN (:func:`validate_iban`) of a country of the SEPA schemes: SEPA
+    Direct Debit collects only from accounts in SEPA countries."""
+    number = validate_iban(value, label)
+    if number[:2] not in SEPA_COUNTRIES:
+        raise ValueError(
+            "%s %s is of %s, outside SEPA: a SEPA Direct Debit cannot collect "
+            "from it. Ask the customer for an account in a SEPA country."
+            % (label, number, number[:2])
+        )
+    return number
+
+
+def outside_eea(iban: str) -> bool:
+    """Whether the account is in a SEPA country outside the EEA (CH, GB, MC,
+    SM ...): the rulebook then asks for the debtor's address and the BIC."""
+    return iban[:2] in SEPA_NON_EEA_COUNTRIES
+
+
+def same_debtor_agent(
+    old_iban: str, old_bic: str | None, new_iban: str, new_bic: str | None
+) -> bool:
+    """Whether two accounts are at the same bank: by BIC (its first 8
+    characters) when both are known, else by the country and the bank code of
+    the IBAN (the ABI of an Italian IBAN, the first 4 characters of the BBAN
+    elsewhere)."""
+    if old_bic and new_bic:
+        return old_bic[:8].upper() == new_bic[:8].upper()
+    old, new = stdnum_iban.compact(old_iban), stdnum_iban.compact(new_iban)
+    if old[:2] != new[:2]:
+        return False
+    if old[:2] in ("IT", "SM"):
+        return old[5:10] == new[5:10]  # CIN, then ABI (5 digits)
+    return old[4:8] == new[4:8]
 
 
 def _iban_problem(number: str) -> str:
@@ -337,6 +353,25 @@ class SddCollection:
     scheme: str = "CORE"
     debtor_bic: str | None = None
     remittance_text: str | None = None
+    # Debtor's postal address: required for an account in a SEPA country
+    # outside the EEA (SEPA Core rulebook, AT-09). ISO country code, street with
+    # number, postcode and town.
+    debtor_country: str | None = None
+    debtor_street: str | None = None
+    debtor_postcode: str | None = None
+    debtor_town: str | None = None
+    # Amendment of the mandate (AT-24): the account it had before, and whether
+    # the debtor moved it to another bank (then "SMNDA" replaces the account).
+    original_debtor_iban: str | None = None
+    original_debtor_agent_changed: bool = False
+
+
+@dataclass(frozen=True)
+class _Address:
+    country: str
+    street: str
+    postcode: str
+    town: str
 
 
 @dataclass(frozen=True)
@@ -344,6 +379,7 @@ class _Party:
     name: str
     iban: str
     bic: str | None
+    address: _Address | None = None
 
 
 @dataclass(frozen=True)
@@ -354,6 +390,8 @@ class _Transaction:
     mandate_signature_date: date
     debtor: _Party
     remittance_text: str | None
+    original_iban: str | None = None
+    agent_changed: bool = False
 
 
 def _check_version(version: str) -> str:
@@ -402,15 +440,38 @@ def _transaction(collection: SddCollection) -> tuple[tuple, _Transaction]:
                 "%s remittance text is %d characters; SEPA allows %d."
                 % (label, len(remittance), MAX_REMITTANCE_LENGTH)
             )
+    debtor_iban = validate_sepa_iban(collection.debtor_iban, "%s debtor IBAN" % label)
+    debtor_bic = (
+        validate_bic(collection.debtor_bic, "%s debtor BIC" % label)
+        if collection.debtor_bic
+        else None
+    )
+    address = _debtor_address(collection, label)
+    if outside_eea(debtor_iban):
+        # IBAN-only ("NOTPROVIDED") is for accounts in the EEA (Regulation
+        # 260/2012 art. 5(7)); elsewhere the BIC and the address are required.
+        if not debtor_bic:
+            raise ValueError(
+                "%s the debtor's account %s is in %s, outside the EEA: give the "
+                "BIC of the debtor's bank." % (label, debtor_iban, debtor_iban[:2])
+            )
+        if address is None:
+            raise ValueError(
+                "%s the debtor's account %s is in %s, outside the EEA: SEPA "
+                "requires the debtor's postal address (country, street, postcode "
+                "and town)." % (label, debtor_iban, debtor_iban[:2])
+            )
     debtor = _Party(
         name=_name(collection.debtor_name, "%s debtor name" % label),
-        iban=validate_iban(collection.debtor_iban, "%s debtor IBAN" % label),
-        bic=(
-            validate_bic(collection.debtor_bic, "%s debtor BIC" % label)
-            if collection.debtor_bic
-            else None
-        ),
+        iban=debtor_iban,
+        bic=debtor_bic,
+        address=address,
     )
+    original_iban = None
+    if collection.original_debtor_iban:
+        original_iban = validate_iban(
+            collection.original_debtor_iban, "%s original debtor IBAN" % label
+        )
     transaction = _Transaction(
         end_to_end_id=end_to_end_id,
         amount=sepa_amount(collection.amount, "%s amount" % label),
@@ -420,9 +481,38 @@ def _transaction(collection: SddCollection) -> tuple[tuple, _Transaction]:
         mandate_signature_date=collection.mandate_signature_date,
         debtor=debtor,
         remittance_text=remittance,
+        original_iban=original_iban,
+        agent_changed=bool(original_iban and collection.original_debtor_agent_changed),
     )
     key = (collection.collection_date, collection.sequence_type, collection.scheme)
     return key, transaction
+
+
+def _debtor_address(collection: SddCollection, label: str) -> _Address | None:
+    """The debtor's address in SEPA Latin, or None when none is given."""
+    parts = (
+        collection.debtor_country,
+        collection.debtor_street,
+        collection.debtor_postcode,
+        collection.debtor_town,
+    )
+    if not any(parts):
+        return None
+    country = (collection.debtor_country or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ValueError(
+            "%s the debtor's country must be a 2-letter ISO code, not %r."
+            % (label, collection.debtor_country)
+        )
+    town = to_sepa_latin(collection.debtor_town or "", 35)
+    if not town:
+        raise ValueError("%s the debtor's town is missing." % label)
+    return _Address(
+        country=country,
+        street=to_sepa_latin(collection.debtor_street or "", 70),
+        postcode=to_sepa_latin(collection.debtor_postcode or "", 16),
+        town=town,
+    )
 
 
 def _group_key(key: tuple) -> tuple:
@@ -459,11 +549,32 @@ class _Writer:
         return self.sub(parent, tags[-1], text)
 
     def agent(self, parent: etree._Element, tag: str, bic: str | None) -> None:
+        """The bank: its BIC, or ``Othr/Id`` NOTPROVIDED for an account in the
+        EEA ("IBAN only"); :func:`build_pain008` refuses a missing BIC
+        elsewhere."""
         institution = self.path(parent, tag, "FinInstnId")
         if bic:
             self.sub(institution, self.bic_tag, bic)
         else:
             self.path(institution, "Othr", "Id", text=NOT_PROVIDED)
+
+    def address(self, parent: etree._Element, address: _Address) -> None:
+        """``PstlAdr``: in .08 structured (street, postcode, town, country);
+        .02 has no town element: country and two address lines."""
+        postal = self.sub(parent, "PstlAdr")
+        if self.bic_tag == "BICFI":
+            if address.street:
+                self.sub(postal, "StrtNm", address.street)
+            if address.postcode:
+                self.sub(postal, "PstCd", address.postcode)
+            self.sub(postal, "TwnNm", address.town)
+            self.sub(postal, "Ctry", address.country)
+        else:
+            self.sub(postal, "Ctry", address.country)
+            if address.street:
+                self.sub(postal, "AdrLine", address.street)
+            town = " ".join(p for p in (address.postcode, address.town) if p)
+            self.sub(postal, "AdrLine", town[:70])
 
     def account(self, parent: etree._Element, tag: str, iban: str) -> None:
         self.path(parent, tag, "Id", "IBAN", text=iban)
@@ -491,15 +602,24 @@ def build_pain008(
     """
     writer = _Writer(_check_version(version))
     message_id = _identifier(message_id, "Message id")
-    if not isinstance(created_at, datetime):
-        raise ValueError("The creation date and time must be a datetime.")
+    if not isinstance(created_at, datetime) or created_at.utcoffset() is None:
+        raise ValueError(
+            "The creation date and time must be a datetime with its time zone: "
+            "banks read a time without offset as their local time."
+        )
     if not collections:
         raise ValueError("A collection file needs at least one collection.")
     creditor_party = _Party(
         name=_name(creditor.name, "Creditor name"),
-        iban=validate_iban(creditor.iban, "Creditor IBAN"),
+        iban=validate_sepa_iban(creditor.iban, "Creditor IBAN"),
         bic=validate_bic(creditor.bic, "Creditor BIC") if creditor.bic else None,
     )
+    if outside_eea(creditor_party.iban) and not creditor_party.bic:
+        raise ValueError(
+            "The creditor's account %s is outside the EEA: give the BIC of the "
+            "creditor's bank (NOTPROVIDED is for accounts in the EEA only)."
+            % creditor_party.iban
+        )
     creditor_id = validate_creditor_identifier(creditor.creditor_id)
 
     groups = defaultdict(list)
@@ -569,8 +689,25 @@ def _write_transaction(
     mandate = writer.path(element, "DrctDbtTx", "MndtRltdInf")
     writer.sub(mandate, "MndtId", transaction.mandate_reference)
     writer.sub(mandate, "DtOfSgntr", transaction.mandate_signature_date.isoformat())
+    if transaction.original_iban:
+        # AT-24: the mandate is the same, its account changed.
+        writer.sub(mandate, "AmdmntInd", "true")
+        details = writer.sub(mandate, "AmdmntInfDtls")
+        if transaction.agent_changed:
+            writer.path(
+                details,
+                "OrgnlDbtrAcct",
+                "Id",
+                "Othr",
+                "Id",
+                text=SAME_MANDATE_NEW_DEBTOR_AGENT,
+            )
+        else:
+            writer.account(details, "OrgnlDbtrAcct", transaction.original_iban)
     writer.agent(element, "DbtrAgt", transaction.debtor.bic)
-    writer.path(element, "Dbtr", "Nm", text=transaction.debtor.name)
+    debtor = writer.path(element, "Dbtr", "Nm", text=transaction.debtor.name)
+    if transaction.debtor.address:
+        writer.address(debtor.getparent(), transaction.debtor.address)
     writer.account(element, "DbtrAcct", transaction.debtor.iban)
     if transaction.remittance_text:
         writer.path(element, "RmtInf", "Ustrd", text=transaction.remittance_text)

@@ -36,3 +36,4 @@ from . import dunning_collection_case
 from . import dunning_collection_case_offer
 from . import dunning_collection_case_line
 from . import dunning_pagopa_notice
+from . import dunning_collection_case_court

@@ -1,13 +1,43 @@
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..lib.late_interest import KIND_B2B, InterestLine, compensation_b2b
 from ..lib.prescription import prescription_date as lib_prescription_date
 from .dunning_prescription_event import PRESCRIPTION_TERMS, prescription_category
 
 DUNNING_USER = "dunning_advanced.group_dunning_user"
+CENT = Decimal("0.01")
+
+
+def _cents(value):
+    return Decimal(str(value)).quantize(CENT)
+
+
+@dataclass
+class StatutoryInterest:
+    """What one late invoice owes on top of its amount, up to ``date_to``, not
+    invoiced yet (see :meth:`AccountMove._dunning_statutory_interest`).
+
+    Amounts are in the invoice's currency; ``interest`` is the sum of
+    ``by_line`` (one total per receivable line, each rounded once), ``lines``
+    the rate periods ``(due date, InterestLine)`` it comes from. ``error`` says
+    which rate is missing when the computation could not be done (interest 0).
+    """
+
+    move: object
+    kind: str
+    date_from: date
+    date_to: date
+    interest: Decimal = Decimal("0.00")
+    compensation: Decimal = Decimal("0.00")
+    lines: list[tuple[date, InterestLine]] = field(default_factory=list)
+    by_line: dict[int, Decimal] = field(default_factory=dict)
+    error: str = ""
 
 
 class AccountMove(models.Model):
@@ -78,6 +108,9 @@ class AccountMove(models.Model):
         compute="_compute_prescription_days_left",
         search="_search_prescription_expired",
     )
+    dunning_case_line_ids = fields.One2many(
+        "dunning.collection.case.line", "move_id", string="Collection Cases"
+    )
     prescription_alert_date = fields.Date(
         readonly=True,
         copy=False,
@@ -95,6 +128,14 @@ class AccountMove(models.Model):
         store=True,
         help="Last day whose late-payment interest is on an interest invoice (draft "
         "or posted); the next interest invoice starts the day after.",
+    )
+    dunning_late_charge_invoice = fields.Boolean(
+        string="Late Charges Invoice",
+        readonly=True,
+        copy=False,
+        help="Made by Invoice Late Interest: statutory interest, compensation and "
+        "reminder fees. The credit hold does not block it (it charges what a late "
+        "payment costs, it is no new sale). Only that wizard sets it.",
     )
     dunning_compensation_invoiced = fields.Boolean(
         string="Compensation Invoiced",
@@ -129,9 +170,10 @@ class AccountMove(models.Model):
         "line_ids.date_maturity",
         "journal_id.prescription_term",
         "invoice_line_ids.product_id.categ_id.prescription_term",
-        "commercial_partner_id.is_company",
+        "commercial_partner_id.dunning_debtor_type",
         "commercial_partner_id.dunning_micro_enterprise",
         "prescription_event_ids.date",
+        "dunning_case_line_ids.case_id.judgement_date",
     )
     def _compute_prescription_date(self):
         for move in self:
@@ -140,18 +182,38 @@ class AccountMove(models.Model):
                 continue
             start = move._prescription_start_date()
             partner = move.commercial_partner_id
-            short_utility = not partner.is_company or partner.dunning_micro_enterprise
+            short_utility = (
+                partner.dunning_debtor_type == "consumer"
+                or partner.dunning_micro_enterprise
+            )
             interruptions = [
                 day
                 for day in move.prescription_event_ids.mapped("date")
                 if day >= start
             ]
+            # A final judgement on the claim (recorded on its collection case):
+            # nothing ran during the proceedings, 10 years from the day it
+            # became final (art. 2945 c. 2, art. 2953 c.c.).
+            judgement = max(
+                move.sudo().dunning_case_line_ids.case_id.mapped("judgement_date"),
+                default=None,
+            )
             found = []
             for term in move._prescription_terms():
                 category, sector = prescription_category(term, short_utility)
-                when = lib_prescription_date(
-                    start, category, interruptions, sector=sector
-                )
+                try:
+                    when = lib_prescription_date(
+                        start,
+                        category,
+                        interruptions,
+                        suspended_until=judgement,
+                        sector=sector,
+                    )
+                except ValueError:
+                    # No served claim before the judgement: the ordinary term.
+                    when = lib_prescription_date(
+                        start, category, interruptions, sector=sector
+                    )
                 found.append((when, term))
             move.prescription_date, move.prescription_term = min(found)
 
@@ -271,13 +333,138 @@ class AccountMove(models.Model):
                 line.dunning_interest_type == "compensation" for line in charged
             )
 
+    # ------------------------------------------------------------------
+    # Statutory interest: the one computation for reminders, collection cases
+    # and interest invoices.
+    # ------------------------------------------------------------------
+
+    def _dunning_statutory_interest(
+        self, date_to, kind=None, tables=None, compensation_date=None, strict=True
+    ):
+        """{invoice id: :class:`StatutoryInterest`}: the statutory interest of
+        each invoice up to ``date_to`` (included) not invoiced yet, and the 40
+        EUR compensation when owed. Writes nothing.
+
+        For each installment (receivable line): the original amount, reduced by
+        each payment or credit note reconciled with it at that payment's date,
+        bears interest from the day after its due date, or after the last day
+        already on an interest invoice (``dunning_interest_invoiced_to``), to
+        ``date_to`` (lib/late_interest.py). ``kind``: the rate
+        (``KIND_B2B``/``KIND_LEGAL``); by default the debtor's
+        (:meth:`res.partner._dunning_interest_kind`). The compensation of art.
+        6 D.Lgs. 231/2002 is owed once per invoice, for B2B only, when some
+        installment was late and it is not on an interest invoice yet; it is
+        converted from EUR at ``compensation_date`` (default ``date_to``).
+        ``tables``: {kind: rate table} when the caller read them already.
+        ``strict``: a missing rate raises UserError naming the period to add;
+        otherwise the invoice gets no interest and the reason in ``error``.
+        """
+        Rate = self.env["dunning.interest.rate"]
+        tables = dict(tables or {})
+        eur = self.env.ref("base.EUR")
+        results = {}
+        for move in self:
+            move_kind = kind or move.commercial_partner_id._dunning_interest_kind()
+            if move_kind not in tables:
+                tables[move_kind] = Rate._rate_table(move_kind)
+            invoiced_to = move.dunning_interest_invoiced_to
+            receivables = move.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            ).sorted(lambda line: (line.date_maturity or date.min, line.id))
+            first_due = (
+                receivables[:1].date_maturity or move.invoice_date_due or move.date
+            )
+            start = max(first_due, invoiced_to) if invoiced_to else first_due
+            result = StatutoryInterest(
+                move=move,
+                kind=move_kind,
+                date_from=start + timedelta(days=1),
+                date_to=date_to,
+            )
+            late = False
+            for receivable in receivables:
+                due = receivable.date_maturity or move.invoice_date_due or move.date
+                principal = _cents(abs(receivable.amount_currency))
+                payments = [
+                    (partial.credit_move_id.date, _cents(partial.debit_amount_currency))
+                    for partial in receivable.matched_credit_ids
+                ]
+                paid_by_due = sum(
+                    (amount for day, amount in payments if day <= due), Decimal(0)
+                )
+                if principal > paid_by_due and date_to > due:
+                    late = True
+                window_start = max(due, invoiced_to) if invoiced_to else due
+                try:
+                    interest = Rate._late_interest(
+                        move_kind,
+                        principal,
+                        window_start,
+                        date_to,
+                        payments,
+                        label=move.name,
+                        table=tables[move_kind],
+                    )
+                except UserError as error:
+                    if strict:
+                        raise
+                    result.error = str(error)
+                    result.interest = Decimal("0.00")
+                    result.lines = []
+                    result.by_line = dict.fromkeys(receivables.ids, Decimal("0.00"))
+                    break
+                result.by_line[receivable.id] = interest.total
+                result.interest += interest.total
+                result.lines += [(due, line) for line in interest.lines]
+            result.date_to = max(
+                (line.end for _due, line in result.lines), default=date_to
+            )
+            if (
+                move_kind == KIND_B2B
+                and late
+                and not move.dunning_compensation_invoiced
+            ):
+                result.compensation = _cents(
+                    eur._convert(
+                        float(compensation_b2b()),
+                        move.currency_id,
+                        move.company_id,
+                        compensation_date or date_to,
+                    )
+                )
+            results[move.id] = result
+        return results
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get("dunning_late_charge_invoice") for vals in vals_list
+        ):
+            self._raise_late_charge_flag()
+        return super().create(vals_list)
+
+    def _raise_late_charge_flag(self):
+        raise AccessError(
+            _(
+                "Only the Invoice Late Interest wizard marks an invoice as a late "
+                "charges invoice."
+            )
+        )
+
     def write(self, vals):
+        # The flag lets an invoice past the credit hold: only the interest
+        # invoice wizard sets it, as superuser after its own rights check.
+        if "dunning_late_charge_invoice" in vals and not self.env.su:
+            self._raise_late_charge_flag()
         # _post() and every other route to a posted move write the state; Odoo
         # refuses to create a move already posted. Customer invoices only:
-        # credit notes lower the exposure.
+        # credit notes lower the exposure. Late charges invoices (interest,
+        # compensation, fees) are no new sale: the hold does not block them.
         if vals.get("state") == "posted":
             for move in self.filtered(
-                lambda m: m.move_type == "out_invoice" and m.state != "posted"
+                lambda m: m.move_type == "out_invoice"
+                and m.state != "posted"
+                and not m.dunning_late_charge_invoice
             ):
                 move.partner_id._credit_check_document(move)
         return super().write(vals)

@@ -13,13 +13,6 @@ from odoo.tools import SQL, format_amount
 from ..lib import case_file as cf
 from ..lib.agency_client import AgencyClient, AgencyError
 from ..lib.http_retry import LOCAL_HOSTS
-from ..lib.late_interest import (
-    CADENCE_BY_KIND,
-    KIND_B2B,
-    KIND_LEGAL,
-    compensation_b2b,
-    compute_interest,
-)
 from ..report import collection_case_renderer
 
 _logger = logging.getLogger(__name__)
@@ -293,49 +286,29 @@ class DunningCollectionCase(models.Model):
         ) or fields.Date.context_today(self)
 
     def _line_claims(self, lines):
-        """{line id: (interest, compensation)} to today, in the invoice currency:
-        D.Lgs. 231/2002 interest and 40 EUR per invoice for a business, the
-        legal rate of art. 1284 c.c. for a consumer, as the reminders do."""
+        """{line id: (interest, compensation)} to today, in the invoice currency,
+        by the one statutory computation of the reminders and interest invoices
+        (:meth:`account.move._dunning_statutory_interest`): partial payments at
+        their dates, days already invoiced left out, 40 EUR once per invoice
+        for a business or public administration."""
         self.ensure_one()
         today = self._today()
-        is_b2b = self.partner_id.commercial_partner_id.is_company
-        kind = KIND_B2B if is_b2b else KIND_LEGAL
-        table = self.env["dunning.interest.rate"]._rate_table(kind)
-        eur = self.env.ref("base.EUR")
+        claims = lines.move_id._dunning_statutory_interest(today, strict=False)
         result = {}
         compensated = set()
         for line in lines:
-            currency = line.currency_id
-            due = line.date_maturity or line.move_line_id.date
-            residual = line.amount_residual
-            interest = compensation = 0.0
-            if residual > 0 and due and today > due:
-                # What an interest invoice already charged is not claimed again.
-                start = max(due, line.move_id.dunning_interest_invoiced_to or due)
-                try:
-                    interest = float(
-                        compute_interest(
-                            _money(residual, currency),
-                            start,
-                            today,
-                            table,
-                            cadence=CADENCE_BY_KIND[kind],
-                        ).total
-                    )
-                except ValueError as error:
-                    _logger.info("Case %s: no interest: %s", self.name, error)
-                if (
-                    is_b2b
-                    and line.move_id not in compensated
-                    and not line.move_id.dunning_compensation_invoiced
-                ):
-                    compensated.add(line.move_id)
-                    compensation = currency.round(
-                        eur._convert(
-                            float(compensation_b2b()), currency, self.company_id, today
-                        )
-                    )
-            result[line.id] = (currency.round(interest), compensation)
+            claim = claims.get(line.move_id.id)
+            if claim is None:
+                result[line.id] = (0.0, 0.0)
+                continue
+            if claim.error:
+                _logger.info("Case %s: no interest: %s", self.name, claim.error)
+            interest = claim.by_line.get(line.move_line_id.id, Decimal(0))
+            compensation = Decimal(0)
+            if line.move_id not in compensated:
+                compensated.add(line.move_id)
+                compensation = claim.compensation
+            result[line.id] = (float(interest), float(compensation))
         return result
 
     def _fees_by_case(self):

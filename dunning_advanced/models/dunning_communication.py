@@ -11,11 +11,7 @@ from odoo.tools import format_amount, format_date
 
 from ..lib.dunning_levels import fee_amount
 from ..lib.late_interest import (
-    CADENCE_BY_KIND,
     KIND_B2B,
-    KIND_LEGAL,
-    compensation_b2b,
-    compute_interest,
 )
 from .dunning_communication_line import SENT_STATES
 from .dunning_level import CHANNELS
@@ -258,11 +254,11 @@ class DunningCommunication(models.Model):
                 level.is_formal_notice or level.legal_stage
             )
 
-    @api.depends("partner_id.commercial_partner_id.is_company")
+    @api.depends("partner_id.commercial_partner_id.dunning_debtor_type")
     def _compute_is_b2b(self):
         for communication in self:
             communication.is_b2b = (
-                communication.partner_id.commercial_partner_id.is_company
+                communication.partner_id._dunning_interest_kind() == KIND_B2B
             )
 
     @api.depends(
@@ -681,70 +677,64 @@ class DunningCommunication(models.Model):
 
     def _compute_interest(self):
         """Statutory interest to the reminder's date on each claimed overdue
-        item, when the level adds interest: D.Lgs. 231/2002 for businesses (and
-        40 EUR per invoice), the legal rate of art. 1284 c.c. for consumers.
-        Days and compensation already on an interest invoice are not claimed
-        again."""
-        Rate = self.env["dunning.interest.rate"]
-        tables = {kind: Rate._rate_table(kind) for kind in (KIND_B2B, KIND_LEGAL)}
-        eur = self.env.ref("base.EUR")
+        item, when the level adds interest: the one computation of collection
+        cases and interest invoices (``account.move._dunning_statutory_interest``:
+        D.Lgs. 231/2002 for businesses, the legal rate of art. 1284 c.c. for
+        consumers, partial payments at their dates, days already invoiced left
+        out, 40 EUR once per invoice for a business)."""
         for communication in self:
             lines = communication.line_ids
+            zero = {"interest_amount": 0.0, "compensation_amount": 0.0}
             if not communication.level_id.add_interest:
                 lines.filtered(
                     lambda line: line.interest_amount or line.compensation_amount
-                )._write_controlled(
-                    {"interest_amount": 0.0, "compensation_amount": 0.0}
-                )
+                )._write_controlled(zero)
                 continue
-            kind = KIND_B2B if communication.is_b2b else KIND_LEGAL
+            charged = lines.filtered(
+                lambda line, c=communication: line.section == "overdue"
+                and line.include
+                and c.date > line.date_maturity
+            )
+            (lines - charged).filtered(
+                lambda line: line.interest_amount or line.compensation_amount
+            )._write_controlled(zero)
+            claims = charged.move_id._dunning_statutory_interest(
+                communication.date, strict=False
+            )
             compensated = set()
-            note = False
-            for line in lines:
-                vals = {"interest_amount": 0.0, "compensation_amount": 0.0}
-                late = communication.date > line.date_maturity
-                if line.section != "overdue" or not line.include or not late:
-                    line._write_controlled(vals)
-                    continue
-                principal = _decimal(line.amount_residual)
-                invoiced_to = line.move_id.dunning_interest_invoiced_to
-                start = max(line.date_maturity, invoiced_to or line.date_maturity)
-                try:
-                    result = compute_interest(
-                        principal,
-                        start,
-                        communication.date,
-                        tables[kind],
-                        cadence=CADENCE_BY_KIND[kind],
-                    )
-                except ValueError as error:
-                    note = str(error)
-                    line._write_controlled(vals)
-                    continue
-                vals["interest_amount"] = float(result.total)
-                vals["interest_detail"] = communication._interest_detail(result)
-                if (
-                    communication.is_b2b
-                    and line.move_id not in compensated
-                    and not line.move_id.dunning_compensation_invoiced
-                ):
+            notes = []
+            for line in charged:
+                claim = claims[line.move_id.id]
+                if claim.error:
+                    notes.append(claim.error)
+                vals = {
+                    "interest_amount": float(
+                        claim.by_line.get(line.move_line_id.id, Decimal(0))
+                    ),
+                    "compensation_amount": 0.0,
+                    "interest_detail": communication._interest_detail(
+                        [
+                            period
+                            for due, period in claim.lines
+                            if due == line.date_maturity
+                        ]
+                    ),
+                }
+                if claim.compensation and line.move_id not in compensated:
                     compensated.add(line.move_id)
-                    vals["compensation_amount"] = eur._convert(
-                        float(compensation_b2b()),
-                        communication.currency_id,
-                        communication.company_id,
-                        communication.date,
-                    )
+                    vals["compensation_amount"] = float(claim.compensation)
                 line._write_controlled(vals)
-            communication._write_controlled({"interest_note": note})
+            communication._write_controlled(
+                {"interest_note": "\n".join(dict.fromkeys(notes)) or False}
+            )
 
-    def _interest_detail(self, result):
-        """'10.15 % for 35 days' for each period of an interest result."""
+    def _interest_detail(self, periods):
+        """'10.15 % for 35 days' for each rate period of an item's interest."""
         parts = []
-        for line in result.lines:
-            rate = "%.2f" % line.rate
+        for period in periods:
+            rate = "%.2f" % period.rate
             parts.append(
-                self.env._("%(rate)s %% for %(days)s days", rate=rate, days=line.days)
+                self.env._("%(rate)s %% for %(days)s days", rate=rate, days=period.days)
             )
         return "; ".join(parts)[:250] or False
 

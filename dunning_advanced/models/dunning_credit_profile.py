@@ -9,12 +9,19 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount
 
 from ..lib.credit_hold import HoldInputs, evaluate_hold
-from ..lib.risk_score import FACTORS, RiskInputs, compute_risk
+from ..lib.risk_score import FACTORS, UNRATED, RiskInputs, compute_risk
 
 _logger = logging.getLogger(__name__)
 
 HOLD_STATES = [("none", "No Hold"), ("warning", "Warning"), ("hold", "On Hold")]
-RISK_CLASSES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+RISK_CLASSES = [
+    ("A", "A"),
+    ("B", "B"),
+    ("C", "C"),
+    ("D", "D"),
+    (UNRATED, "Unrated"),
+]
+RISK_FLOORS = [("legal_stage", "Legal stage"), ("on_hold", "On credit hold")]
 
 
 @dataclass
@@ -148,6 +155,21 @@ class DunningCreditProfile(models.Model):
     risk_explanation = fields.Html(
         compute="_compute_risk_explanation", sanitize=False, string="Why This Class"
     )
+    risk_weights_used = fields.Json(
+        readonly=True,
+        help="The factor weights of the company when the score was computed.",
+    )
+    risk_floor = fields.Selection(
+        RISK_FLOORS,
+        string="Class Set By",
+        readonly=True,
+        help="A fact that set the class above what the score gives.",
+    )
+    risk_external_rating_text = fields.Char(
+        string="External Rating Used",
+        compute="_compute_risk_external_rating_text",
+        help="Empty when the customer has no external rating.",
+    )
 
     _sql_constraints = [
         (
@@ -163,6 +185,16 @@ class DunningCreditProfile(models.Model):
             profile.currency_id = profile.partner_id.with_company(
                 profile.company_id
             )._get_credit_limit_currency()
+
+    @api.depends("risk_external_rating", "risk_na_factors")
+    def _compute_risk_external_rating_text(self):
+        for profile in self:
+            na = (profile.risk_na_factors or "").split(",")
+            profile.risk_external_rating_text = (
+                False
+                if not profile.risk_date or "external_rating" in na
+                else str(profile.risk_external_rating)
+            )
 
     @api.depends(lambda self: [f"risk_points_{code}" for code in FACTORS])
     def _compute_risk_explanation(self):
@@ -552,6 +584,11 @@ class DunningCreditProfile(models.Model):
         weights = company._risk_weights()
         scale = company._risk_scale()
         thresholds = company._risk_thresholds()
+        policy = company._risk_policy()
+        # The hold state first: being on hold sets a floor to the class.
+        profiles._refresh_hold(exposures, today)
+        in_case = self._get_legal_stage(partners, company)
+        weights_used = {code: getattr(weights, code) for code in FACTORS}
         for profile in profiles:
             partner = profile.partner_id
             exposure = exposures[partner.id]
@@ -569,8 +606,11 @@ class DunningCreditProfile(models.Model):
                 external_rating=partner.risk_external_rating
                 if partner.risk_external_rating_date
                 else None,
+                paid_count=paid_count,
+                legal_stage=partner.id in in_case,
+                on_hold=profile.hold_state == "hold",
             )
-            result = compute_risk(inputs, weights, scale, thresholds)
+            result = compute_risk(inputs, weights, scale, thresholds, policy)
             vals = {
                 "risk_score": result.score,
                 "risk_class": result.risk_class,
@@ -583,6 +623,8 @@ class DunningCreditProfile(models.Model):
                 "risk_broken_promises": inputs.broken_promises,
                 "risk_external_rating": inputs.external_rating or 0,
                 "risk_paid_count": paid_count,
+                "risk_weights_used": weights_used,
+                "risk_floor": result.floor or False,
                 "risk_na_factors": ",".join(
                     f.code for f in result.factors if not f.applicable
                 )
@@ -590,8 +632,26 @@ class DunningCreditProfile(models.Model):
             }
             vals.update({f"risk_points_{f.code}": f.points for f in result.factors})
             profile.write(vals)
-        profiles._refresh_hold(exposures, today)
         return profiles
+
+    @api.model
+    def _get_legal_stage(self, partners, company):
+        """Ids of the ``partners`` with an open collection case in ``company``
+        (a legal-stage reminder opens one)."""
+        rows = self._credit_query(
+            SQL(
+                """
+            SELECT DISTINCT partner_id
+              FROM dunning_collection_case
+             WHERE company_id = %(company)s
+               AND NOT COALESCE(is_closed, FALSE)
+               AND partner_id = ANY(%(partners)s)
+                """,
+                company=company.id,
+                partners=partners.ids,
+            )
+        )
+        return {row[0] for row in rows}
 
     @api.model
     def _get_or_create(self, partners, company):
@@ -741,17 +801,22 @@ class DunningCreditProfile(models.Model):
         if not self.risk_date:
             return False
         company = self.company_id
-        weights = company._risk_weights()
+        # The weights of the computation, not today's settings.
+        current = company._risk_weights()
+        used = self.risk_weights_used or {}
         labels = self._factor_labels()
         return self.env["ir.qweb"]._render(
             "dunning_advanced.risk_explanation",
             {
                 "profile": self,
+                "class_label": dict(
+                    self._fields["risk_class"]._description_selection(self.env)
+                ).get(self.risk_class, ""),
                 "rows": [
                     {
                         "label": labels[code],
                         "value": self._factor_value_text(code),
-                        "weight": getattr(weights, code),
+                        "weight": used.get(code, getattr(current, code)),
                         "points": self[f"risk_points_{code}"],
                         "na": code in (self.risk_na_factors or "").split(","),
                     }

@@ -1,3 +1,4 @@
+import dataclasses
 from decimal import Decimal
 
 from odoo import Command, _, api, fields, models
@@ -5,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
 from ..lib.instalments import cumulative_due, schedule
+from ..report import pagopa_notice_renderer as nr
 
 PLAN_STATES = [
     ("draft", "Draft"),
@@ -369,6 +371,110 @@ class DunningInstalmentPlan(models.Model):
         )
 
 
+class DunningInstalmentPlanPagopa(models.Model):
+    """pagoPA notice with instalments (Allegato 2, "Rate multiple") for a plan:
+    one notice code per instalment, all on one printed notice."""
+
+    _inherit = "dunning.instalment.plan"
+
+    pagopa_attachment_id = fields.Many2one(
+        "ir.attachment", string="pagoPA Notice", readonly=True, copy=False
+    )
+
+    def action_pagopa_notice(self):
+        """Issue a pagoPA notice for each instalment still to pay (published
+        on GPD like any notice) and print them on one notice with instalments.
+        Writes the notices and the PDF attachment of the plan."""
+        self.ensure_one()
+        if not self.env.user.has_group("dunning_advanced.group_dunning_user"):
+            raise UserError(_("Only Dunning Users can issue pagoPA notices."))
+        company = self.company_id
+        if not company.pagopa_enabled:
+            raise UserError(
+                _("Switch pagoPA on in the settings of %s first.", company.name)
+            )
+        if self.currency_id != self.env.ref("base.EUR"):
+            raise UserError(
+                _("pagoPA collects euro only: %s is not in euro.", self.name)
+            )
+        if self.state != "active":
+            raise UserError(
+                _("Start the plan %s before issuing its notice.", self.name)
+            )
+        lines = self.line_ids.filtered(lambda line: line.state != "paid").sorted(
+            lambda line: (line.date, line.sequence)
+        )
+        if len(lines) < 2:
+            raise UserError(
+                _(
+                    "A notice with instalments needs at least 2 instalments to pay; "
+                    "%s has fewer: remind the rest with a single notice.",
+                    self.name,
+                )
+            )
+        Notice = self.env["dunning.pagopa.notice"].sudo()
+        for line in lines.filtered(lambda line: not line.pagopa_notice_id):
+            line.sudo().pagopa_notice_id = Notice.create(
+                {
+                    "company_id": company.id,
+                    "partner_id": self.partner_id.commercial_partner_id.id,
+                    "move_ids": [Command.set(self.move_ids.ids)],
+                    "amount": line.amount - line.amount_paid,
+                    "date_due": line.date,
+                }
+            )
+        notices = lines.pagopa_notice_id
+        first = notices[0]._prepare_notice_data()
+        instalments = tuple(
+            nr.NoticeInstalment(
+                notice_code=data.notice_code,
+                amount=data.amount,
+                due_date=data.due_date,
+                qr_payload=data.qr_payload,
+                datamatrix_text=data.datamatrix_text,
+            )
+            for data in (notice._prepare_notice_data() for notice in notices)
+        )
+        data = dataclasses.replace(
+            first,
+            subject=_(
+                "Instalment plan %(plan)s: %(invoices)s",
+                plan=self.name,
+                invoices=", ".join(self.move_ids.mapped("name")),
+            )[:90],
+            amount=sum((item.amount for item in instalments), Decimal(0)),
+            due_date=instalments[-1].due_date,
+            instalments=instalments,
+        )
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "Avviso pagoPA %s.pdf" % self.name.replace("/", "-"),
+                    "raw": nr.render_notice(data),
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+        self.sudo().pagopa_attachment_id = attachment
+        self.message_post(
+            body=_(
+                "pagoPA notice with %(count)s instalments: %(codes)s",
+                count=len(instalments),
+                codes=", ".join(notices.mapped("notice_code")),
+            ),
+            attachment_ids=attachment.ids,
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+
 class DunningInstalmentPlanLine(models.Model):
     _name = "dunning.instalment.plan.line"
     _description = "Instalment"
@@ -382,6 +488,13 @@ class DunningInstalmentPlanLine(models.Model):
     date = fields.Date(required=True)
     currency_id = fields.Many2one(related="plan_id.currency_id")
     amount = fields.Monetary(required=True)
+    pagopa_notice_id = fields.Many2one(
+        "dunning.pagopa.notice",
+        string="pagoPA Notice",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
     amount_paid = fields.Monetary(
         compute="_compute_amount_paid",
         help="What the payments on the plan cover of this instalment, oldest first.",

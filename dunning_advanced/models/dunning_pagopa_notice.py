@@ -187,13 +187,15 @@ class DunningPagopaNotice(models.Model):
     def _next_notice_code(self, company):
         """A new notice code from the company's sequence (created at first
         use), laid out as its aux digit asks (SACI § 2.2.2)."""
-        problems = company._pagopa_setting_problems()
+        # Complete settings before a number is drawn: a notice that could not
+        # be published would use up its IUV for nothing.
+        problems = company.sudo()._pagopa_setting_problems(complete=True)
         aux = company.pagopa_aux_digit or "3"
-        if not company.pagopa_creditor_fiscal_code or problems:
+        if problems:
             raise UserError(
                 _(
-                    "Set the pagoPA creditor fiscal code of %(company)s before "
-                    "issuing notices.%(problems)s",
+                    "Complete the pagoPA settings of %(company)s before issuing "
+                    "notices (no notice code was used):%(problems)s",
                     company=company.name,
                     problems="".join("\n" + p for p in problems),
                 )
@@ -304,19 +306,32 @@ class DunningPagopaNotice(models.Model):
     # ------------------------------------------------------------------
 
     def _debtor(self):
-        """Debtor type (F person, G entity), fiscal code and name for GPD."""
+        """Debtor type (F person, G entity), fiscal code and name for GPD.
+
+        The fiscal code is the localization's (l10n_it_edi's codice fiscale),
+        else the Italian VAT number (an entity's fiscal code is its VAT number);
+        ``ANONIMO`` only when neither is a valid Italian code. A 16-character
+        code is a person's (a sole trader too), 11 digits an entity's."""
         partner = self.partner_id.commercial_partner_id
-        code = ""
+        candidates = []
         if "l10n_it_codice_fiscale" in partner._fields:
-            code = partner.l10n_it_codice_fiscale or ""
+            candidates.append(partner.l10n_it_codice_fiscale or "")
         vat = (partner.vat or "").replace(" ", "").upper()
-        if not code and vat.startswith("IT"):
-            code = vat[2:]
-        try:
-            code = validate_debtor_fiscal_code(code) if code else ANONYMOUS_DEBTOR
-        except ValueError:
-            code = ANONYMOUS_DEBTOR
-        return ("G" if partner.is_company else "F"), code, partner.name
+        candidates.append(vat[2:] if vat.startswith("IT") else vat)
+        code = ANONYMOUS_DEBTOR
+        for candidate in candidates:
+            try:
+                code = validate_debtor_fiscal_code(candidate)
+                break
+            except ValueError:
+                continue
+        if len(code) == 16:
+            kind = "F"
+        elif code != ANONYMOUS_DEBTOR:
+            kind = "G"
+        else:
+            kind = "F" if partner.dunning_debtor_type == "consumer" else "G"
+        return kind, code, partner.name
 
     def _subject(self):
         invoices = ", ".join(self.move_ids.mapped("name"))
@@ -687,8 +702,12 @@ class DunningPagopaNotice(models.Model):
         return nr.NoticeData(
             creditor_name=company.name,
             creditor_fiscal_code=company.pagopa_creditor_fiscal_code,
+            creditor_info=company.pagopa_creditor_info or "",
             debtor_name=debtor_name,
             debtor_fiscal_code=debtor_code,
+            debtor_address=self._debtor_address(),
+            postal_account_holder=company.pagopa_postal_account_holder or "",
+            postal_authorisation=company.pagopa_postal_authorisation or "",
             subject=self._subject(),
             amount=Decimal(self.amount_cents) / 100,
             due_date=self.date_due,
@@ -698,6 +717,26 @@ class DunningPagopaNotice(models.Model):
             postal_account=postal,
             datamatrix_text=datamatrix,
         )
+
+    def _debtor_address(self):
+        """The debtor's address lines (Destinatario.Indirizzo, 140 characters):
+        the invoice address of the customer, else its own."""
+        partner = self.partner_id.commercial_partner_id
+        address = partner.address_get(["invoice"]).get("invoice")
+        partner = self.env["res.partner"].browse(address) if address else partner
+        city = " ".join(
+            part
+            for part in (
+                partner.zip,
+                partner.city,
+                "(%s)" % partner.state_id.code if partner.state_id else "",
+            )
+            if part
+        )
+        lines = [partner.street, partner.street2, city]
+        if partner.country_id and partner.country_id.code != "IT":
+            lines.append(partner.country_id.name)
+        return tuple(line for line in lines if line)
 
     def _render_pdf(self):
         return nr.render_notice(self._prepare_notice_data())

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -306,7 +308,7 @@ class DunningSddBatch(models.Model):
             return build_pain008(
                 creditor,
                 self.name.replace("/", "-"),
-                fields.Datetime.now(),
+                self._creation_datetime(),
                 collections,
                 self.pain_version,
             )
@@ -314,6 +316,12 @@ class DunningSddBatch(models.Model):
             raise UserError(
                 _("Batch %(batch)s: %(error)s", batch=self.name, error=error)
             ) from error
+
+    def _creation_datetime(self):
+        """Now, with the offset of the company's time zone (CreDtTm): a time
+        without offset is read by banks as their local time."""
+        tz = self.company_id.partner_id.tz or self.env.user.tz or "Europe/Rome"
+        return datetime.now(pytz.timezone(tz)).replace(microsecond=0)
 
     def _register_payments(self):
         self.ensure_one()

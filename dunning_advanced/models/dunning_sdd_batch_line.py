@@ -139,4 +139,20 @@ class DunningSddBatchLine(models.Model):
             scheme=mandate.scheme,
             debtor_bic=bank.bank_bic or None,
             remittance_text=invoice.payment_reference or invoice.name,
+            **self._debtor_address(),
+            **mandate._amendment_values(),
         )
+
+    def _debtor_address(self):
+        """The debtor's postal address for the collection file (required for
+        an account outside the EEA): the mandate's customer."""
+        partner = self.mandate_id.partner_id
+        if not (partner.country_id and partner.city):
+            return {}
+        street = " ".join(p for p in (partner.street, partner.street2) if p)
+        return {
+            "debtor_country": partner.country_id.code,
+            "debtor_street": street or None,
+            "debtor_postcode": partner.zip or None,
+            "debtor_town": partner.city,
+        }

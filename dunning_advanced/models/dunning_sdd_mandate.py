@@ -7,8 +7,9 @@ from ..lib.sepa_sdd import (
     MAX_ID_LENGTH,
     SEPA_LATIN,
     SEPA_LATIN_TEXT,
+    same_debtor_agent,
     validate_bic,
-    validate_iban,
+    validate_sepa_iban,
 )
 
 # SEPA Direct Debit rulebooks: a mandate not used for 36 months expires.
@@ -97,6 +98,23 @@ class DunningSddMandate(models.Model):
         readonly=True, copy=False, help="Date of the last confirmed collection."
     )
     batch_line_ids = fields.One2many("dunning.sdd.batch.line", "mandate_id")
+    # Amendment (AT-24): the mandate stays the same when the customer moves it
+    # to another account; the next collection says so (AmdmntInd).
+    original_iban = fields.Char(
+        string="Amended From IBAN",
+        readonly=True,
+        copy=False,
+        help="The account the mandate was used on before it was changed; sent "
+        "with the next collection as the amendment of the mandate.",
+    )
+    original_bic = fields.Char(string="Amended From BIC", readonly=True, copy=False)
+    amendment_date = fields.Date(
+        string="Amended On",
+        readonly=True,
+        copy=False,
+        help="Until a collection on the new account is collected, each one "
+        "carries the amendment indicator.",
+    )
 
     _sql_constraints = [
         (
@@ -148,7 +166,7 @@ class DunningSddMandate(models.Model):
                     )
                 )
             try:
-                validate_iban(bank.acc_number, _("Debtor IBAN"))
+                validate_sepa_iban(bank.acc_number, _("Debtor IBAN"))
                 if bank.bank_bic:
                     validate_bic(bank.bank_bic, _("Debtor BIC"))
             except ValueError as error:
@@ -164,6 +182,57 @@ class DunningSddMandate(models.Model):
                 raise ValidationError(
                     _("Mandate %s cannot be signed in the future.", mandate.name)
                 )
+
+    def write(self, vals):
+        """A used mandate moved to another account is amended, not replaced:
+        the first account it was used on is remembered for the amendment."""
+        if "partner_bank_id" in vals:
+            today = fields.Date.context_today(self)
+            for mandate in self.filtered(
+                lambda m: m.last_debit_date
+                and m.partner_bank_id.id != vals["partner_bank_id"]
+            ):
+                pending = mandate._amendment_pending()
+                mandate.sudo().with_context(tracking_disable=True).write(
+                    {
+                        "original_iban": mandate.original_iban
+                        if pending
+                        else mandate.partner_bank_id.acc_number,
+                        "original_bic": mandate.original_bic
+                        if pending
+                        else mandate.partner_bank_id.bank_bic,
+                        "amendment_date": today,
+                    }
+                )
+        return super().write(vals)
+
+    def _amendment_pending(self):
+        """Whether the next collection must carry the amendment (AT-24): the
+        account changed after the last collection collected."""
+        self.ensure_one()
+        return bool(
+            self.amendment_date
+            and self.original_iban
+            and (
+                not self.last_debit_date or self.last_debit_date <= self.amendment_date
+            )
+        )
+
+    def _amendment_values(self):
+        """The amendment fields of a collection under this mandate."""
+        self.ensure_one()
+        if not self._amendment_pending():
+            return {}
+        bank = self.partner_bank_id
+        return {
+            "original_debtor_iban": self.original_iban,
+            "original_debtor_agent_changed": not same_debtor_agent(
+                self.original_iban,
+                self.original_bic or None,
+                bank.acc_number,
+                bank.bank_bic or None,
+            ),
+        }
 
     def action_activate(self):
         for mandate in self:

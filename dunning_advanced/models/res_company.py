@@ -12,7 +12,7 @@ from ..lib.epc_qr import epc_qr_payload
 from ..lib.gpd_client import ENVIRONMENTS as GPD_ENVIRONMENTS
 from ..lib.gpd_client import GpdClient
 from ..lib.pagopa import validate_creditor_fiscal_code
-from ..lib.risk_score import RiskScale, RiskThresholds, RiskWeights
+from ..lib.risk_score import RiskPolicy, RiskScale, RiskThresholds, RiskWeights
 from ..lib.sepa_sdd import (
     PAIN_008_001_02,
     PAIN_008_001_08,
@@ -100,6 +100,31 @@ class ResCompany(models.Model):
     risk_class_b_threshold = fields.Float(string="Class B From Score", default=25.0)
     risk_class_c_threshold = fields.Float(string="Class C From Score", default=50.0)
     risk_class_d_threshold = fields.Float(string="Class D From Score", default=75.0)
+    risk_min_history = fields.Integer(
+        string="Invoices Paid Before Rating",
+        default=1,
+        help="A customer with fewer invoices paid in the last 12 months has too "
+        "little history for a score: it is unrated, or gets the default class.",
+    )
+    risk_unrated_class = fields.Selection(
+        [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
+        string="Class Until Rated",
+        help="Class of customers with too little history; empty: unrated.",
+    )
+    risk_floor_legal = fields.Selection(
+        [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
+        string="Class at Legal Stage",
+        default="D",
+        help="Lowest class of a customer with an open collection case, whatever "
+        "its score; empty: no floor.",
+    )
+    risk_floor_hold = fields.Selection(
+        [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
+        string="Class on Credit Hold",
+        default="C",
+        help="Lowest class of a customer on credit hold, whatever its score; "
+        "empty: no floor.",
+    )
 
     # Payments: EPC QR code on reminders, RF references, SEPA Direct Debit
     dunning_bank_id = fields.Many2one(
@@ -351,6 +376,15 @@ class ResCompany(models.Model):
             d=self.risk_class_d_threshold,
         )
 
+    def _risk_policy(self):
+        self.ensure_one()
+        return RiskPolicy(
+            min_history=self.risk_min_history,
+            unrated_class=self.risk_unrated_class or None,
+            legal_floor=self.risk_floor_legal or None,
+            hold_floor=self.risk_floor_hold or None,
+        )
+
     def _credit_hold_settings(self):
         self.ensure_one()
         return HoldSettings(
@@ -399,6 +433,22 @@ class ResCompany(models.Model):
         string="pagoPA Postal Account",
         help="Conto corrente postale: the notice then carries the Bollettino "
         "Postale PA.",
+    )
+    pagopa_postal_account_holder = fields.Char(
+        string="Postal Account Holder",
+        size=50,
+        help="Holder of the postal account as Poste knows it (intestatario del "
+        "c/c postale), printed on the Bollettino Postale PA.",
+    )
+    pagopa_postal_authorisation = fields.Char(
+        string="Poste Authorisation to Print",
+        help="Poste Italiane's authorisation to print postal bulletins, as it "
+        "is to be printed, e.g. AUT. DB/SSIC/E 12345 DEL 01/01/2024.",
+    )
+    pagopa_creditor_info = fields.Char(
+        string="pagoPA Contacts for Debtors",
+        help="Website, phone or email for debtors, printed under the creditor on "
+        "the notice (Ente.Info).",
     )
     pagopa_taxonomy = fields.Char(
         string="pagoPA Taxonomy Code",
@@ -511,6 +561,13 @@ class ResCompany(models.Model):
         if postal and not (postal.isdigit() and len(postal) <= 12):
             problems.append(
                 _("Postal Account: %s is not a number of at most 12 digits.", postal)
+            )
+        if postal and complete and not self.pagopa_postal_authorisation:
+            problems.append(
+                _(
+                    "Poste Authorisation to Print: the Bollettino Postale PA needs "
+                    "Poste's authorisation number."
+                )
             )
         if complete and not self.sudo().pagopa_subscription_key:
             problems.append(_("GPD Subscription Key: it is missing."))

@@ -94,6 +94,48 @@ class ResConfigSettings(models.TransientModel):
             company.write(vals)
         return res
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The pagoPA settings check one another (the aux digit and its code,
+        what is required once enabled): written field by field, as related
+        fields are, the first write fails half-way ("aux digit 3 needs it"
+        while the segregation code waits its turn). They go to the company in
+        one write, checked once."""
+        pagopa = {
+            name: field.related.split(".", 1)[1]
+            for name, field in self._fields.items()
+            if field.related and field.related.startswith("company_id.pagopa_")
+        }
+        batches = [
+            {pagopa[name]: vals.pop(name) for name in list(vals) if name in pagopa}
+            for vals in vals_list
+        ]
+        records = super().create(vals_list)
+        for record, values in zip(records, batches, strict=True):
+            company = record.company_id
+            changed = {
+                fname: value
+                for fname, value in values.items()
+                if company._fields[fname].convert_to_write(company[fname], company)
+                != value
+            }
+            if changed:
+                company.write(changed)
+        return records
+
+    risk_min_history = fields.Integer(
+        related="company_id.risk_min_history", readonly=False
+    )
+    risk_unrated_class = fields.Selection(
+        related="company_id.risk_unrated_class", readonly=False
+    )
+    risk_floor_legal = fields.Selection(
+        related="company_id.risk_floor_legal", readonly=False
+    )
+    risk_floor_hold = fields.Selection(
+        related="company_id.risk_floor_hold", readonly=False
+    )
+
     pagopa_enabled = fields.Boolean(related="company_id.pagopa_enabled", readonly=False)
     pagopa_creditor_fiscal_code = fields.Char(
         related="company_id.pagopa_creditor_fiscal_code", readonly=False
@@ -111,6 +153,15 @@ class ResConfigSettings(models.TransientModel):
     pagopa_iban = fields.Char(related="company_id.pagopa_iban", readonly=False)
     pagopa_postal_account = fields.Char(
         related="company_id.pagopa_postal_account", readonly=False
+    )
+    pagopa_postal_account_holder = fields.Char(
+        related="company_id.pagopa_postal_account_holder", readonly=False
+    )
+    pagopa_postal_authorisation = fields.Char(
+        related="company_id.pagopa_postal_authorisation", readonly=False
+    )
+    pagopa_creditor_info = fields.Char(
+        related="company_id.pagopa_creditor_info", readonly=False
     )
     pagopa_taxonomy = fields.Char(related="company_id.pagopa_taxonomy", readonly=False)
     pagopa_environment = fields.Selection(

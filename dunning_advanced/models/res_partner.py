@@ -2,6 +2,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
+from ..lib.late_interest import KIND_B2B, KIND_LEGAL
 from .dunning_credit_profile import HOLD_STATES, RISK_CLASSES
 
 CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
@@ -12,6 +13,15 @@ CREDIT_MANAGER_FIELDS = {
     "credit_limit_currency_id",
     "use_partner_credit_limit",
 }
+
+# Who the debtor is for D.Lgs. 231/2002 art. 2: a business (companies, sole
+# traders and professionals alike) or a public administration owes the B2B
+# rate and the 40 EUR; a consumer the legal rate of art. 1284 c.c.
+DEBTOR_TYPES = [
+    ("business", "Business"),
+    ("consumer", "Consumer"),
+    ("public_admin", "Public Administration"),
+]
 
 
 class ResPartner(models.Model):
@@ -101,6 +111,13 @@ class ResPartner(models.Model):
     )
     risk_external_rating_date = fields.Date(string="External Rating Date")
     risk_external_rating_source = fields.Char(string="Rating Agency")
+    risk_external_rating_text = fields.Char(
+        string="External Rating (0-100)",
+        compute="_compute_risk_external_rating_text",
+        inverse="_inverse_risk_external_rating_text",
+        help="Rating from a credit agency, 0 (best) to 100 (worst); empty when "
+        "there is none (an empty rating is not 0, the best).",
+    )
 
     # Dunning
     dunning_policy_id = fields.Many2one(
@@ -141,6 +158,114 @@ class ResPartner(models.Model):
     dunning_communication_count = fields.Integer(
         compute="_compute_dunning_communication_count", string="Reminders Sent"
     )
+    dunning_debtor_type = fields.Selection(
+        DEBTOR_TYPES,
+        string="Debtor Type",
+        compute="_compute_dunning_debtor_type",
+        recursive=True,
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Business (also a sole trader or professional) or public "
+        "administration: late-payment interest at the ECB rate + 8 points and "
+        "40 EUR per late invoice (D.Lgs. 231/2002). Consumer: the legal rate "
+        "(art. 1284 c.c.), no compensation, 2-year prescription of utility bills. "
+        "Proposed from the VAT number, the fiscal code and the PA office code; "
+        "change it when the proposal is wrong.",
+    )
+
+    @api.depends("risk_external_rating", "risk_external_rating_date")
+    def _compute_risk_external_rating_text(self):
+        for partner in self:
+            partner.risk_external_rating_text = (
+                str(partner.risk_external_rating)
+                if partner.risk_external_rating_date
+                else False
+            )
+
+    def _inverse_risk_external_rating_text(self):
+        """A rating typed in is dated today unless dated already; emptied, the
+        rating and its date go."""
+        for partner in self:
+            text = (partner.risk_external_rating_text or "").strip()
+            if not text:
+                partner.write(
+                    {"risk_external_rating": 0, "risk_external_rating_date": False}
+                )
+                continue
+            if not text.isdigit() or not 0 <= int(text) <= 100:
+                raise ValidationError(
+                    _(
+                        "The external rating of %(partner)s must be a whole number "
+                        "from 0 (best) to 100 (worst), not %(value)s.",
+                        partner=partner.display_name,
+                        value=text,
+                    )
+                )
+            partner.write(
+                {
+                    "risk_external_rating": int(text),
+                    "risk_external_rating_date": partner.risk_external_rating_date
+                    or fields.Date.context_today(partner),
+                }
+            )
+
+    def _dunning_debtor_type_depends(self):
+        names = ["is_company", "vat", "parent_id.dunning_debtor_type"]
+        # The Italian e-invoicing localization's fiscal code and PA office code.
+        names += [
+            name
+            for name in ("l10n_it_codice_fiscale", "l10n_it_pa_index")
+            if name in self._fields
+        ]
+        return names
+
+    @api.depends(lambda self: self._dunning_debtor_type_depends())
+    def _compute_dunning_debtor_type(self):
+        """The proposal: a PA office code (6 characters, "codice univoco
+        ufficio" of IPA) makes a public administration; a VAT number a business;
+        only a personal fiscal code (16 characters) a consumer; else a company
+        is a business and a person a consumer. A contact follows its company."""
+        for partner in self:
+            if partner.parent_id and not partner.is_company:
+                partner.dunning_debtor_type = (
+                    partner.parent_id.dunning_debtor_type or "business"
+                )
+                continue
+            pa_index = (
+                (partner["l10n_it_pa_index"] or "").strip()
+                if ("l10n_it_pa_index" in partner._fields)
+                else ""
+            )
+            fiscal_code = (
+                (partner["l10n_it_codice_fiscale"] or "").strip()
+                if "l10n_it_codice_fiscale" in partner._fields
+                else ""
+            )
+            if len(pa_index) == 6:
+                partner.dunning_debtor_type = "public_admin"
+            elif partner.vat:
+                partner.dunning_debtor_type = "business"
+            elif len(fiscal_code) == 16:
+                partner.dunning_debtor_type = "consumer"
+            elif partner.is_company or fiscal_code:
+                partner.dunning_debtor_type = "business"
+            else:
+                partner.dunning_debtor_type = "consumer"
+
+    @api.model
+    def _commercial_fields(self):
+        return [*super()._commercial_fields(), "dunning_debtor_type"]
+
+    def _dunning_interest_kind(self):
+        """The statutory interest of this debtor (its commercial partner):
+        ``KIND_B2B`` (D.Lgs. 231/2002, ECB + 8 points and 40 EUR) for a
+        business or a public administration, ``KIND_LEGAL`` (art. 1284 c.c.)
+        for a consumer."""
+        self.ensure_one()
+        debtor_type = self.commercial_partner_id.dunning_debtor_type
+        return KIND_LEGAL if debtor_type == "consumer" else KIND_B2B
 
     @api.depends_context("company")
     @api.depends("credit_profile_ids.hold_state", "credit_profile_ids.manual_hold")

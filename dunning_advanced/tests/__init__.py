@@ -33,3 +33,7 @@ from . import test_pagopa_notice
 from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
 from . import test_migration
+from . import test_statutory_interest
+from . import test_pagopa_italy
+from . import test_sdd_rulebook
+from . import test_collection_court

@@ -175,16 +175,42 @@ class TestLibDatamatrix(BaseCase):
         with self.assertRaisesRegex(ValueError, "only ISO 8859-1"):
             encode("€")
 
-    def test_renderer_symbol_falls_back_to_64x64(self):
-        # Poste's size is 52 x 52; a payload of alternating cases and
-        # punctuation needs more than 204 codewords, so the notice draws the
-        # smallest size that holds it rather than failing.
+    def test_poste_symbol_is_always_52x52(self):
+        # Poste's size is 52 x 52 (204 data codewords). Alternating cases and
+        # punctuation would need more: the free fields are fitted, field by
+        # field, first in capitals, then in capitals, digits and spaces only.
         self.assertEqual(len(datamatrix_symbol(_poste_payload())), 52)
-        heavy = _poste_payload("a&b'c-d.e:f_g,h" * 3, "a&b'c-d.e:f_g,h" * 8)
-        self.assertGreater(len(encode_data(heavy)), 204)
+        mixed = "a&b'c-d.e:f_g,h"
+        plain = _poste_payload()
+        raw = plain[:93] + (mixed * 3)[:40] + (mixed * 8)[:110] + plain[243:]
+        self.assertGreater(len(encode_data(raw)), 204)
+        with self.assertRaisesRegex(ValueError, "a 52 x 52 Data Matrix holds 204"):
+            datamatrix_symbol(raw)
+        heavy = _poste_payload(mixed * 3, mixed * 8)
+        self.assertEqual(len(heavy), 256)
+        self.assertLessEqual(len(encode_data(heavy)), 204)
+        # Capitals alone still do not fit: the signs become spaces.
+        self.assertEqual(heavy[93:133], "A B C D E F G HA B C D E F G HA B C D E ")
         matrix = datamatrix_symbol(heavy)
-        self.assertEqual(len(matrix), 64)
-        self.assertEqual(decode_data(read_codewords(matrix)[:280]), heavy)
+        self.assertEqual(len(matrix), 52)
+        self.assertEqual(decode_data(read_codewords(matrix)[:204]), heavy)
+        # A long mixed-case name and subject with signs: fits as written.
+        worst = _poste_payload(
+            "Società Agricola dell'Ørsted & Figli, S.r.l. - Sede: Via Roma",
+            "Fatt. n. 2024/0001, 2024/0002; rif. ord. 'A-12' & 'B-7': saldo...",
+        )
+        matrix = datamatrix_symbol(worst)
+        self.assertEqual(len(matrix), 52)
+        self.assertEqual(decode_data(read_codewords(matrix)[:204]), worst)
+        self.assertEqual(
+            worst[93:133].rstrip(), "Societa Agricola dell'Orsted & Figli, S."
+        )
+
+    def test_letters_without_decomposition_are_transliterated(self):
+        # One table for pagoPA, SEPA and letters: no letter becomes a space.
+        payload = _poste_payload("Jürgen Weiß-Ødegård", "Straße Łódź")
+        self.assertEqual(payload[93:133].rstrip(), "Jurgen Weiss-Odegard")
+        self.assertEqual(payload[133:243].rstrip(), "Strasse Lodz")
 
     def test_runs(self):
         self.assertEqual(

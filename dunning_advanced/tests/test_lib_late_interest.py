@@ -24,16 +24,46 @@ from ..lib.late_interest import (
 D = Decimal
 
 # ECB main refinancing operations rate on the first day of each half-year, as the
-# MEF communicates it in the Gazzetta Ufficiale ("tasso di riferimento").
+# MEF communicates it in the Gazzetta Ufficiale ("tasso di riferimento"), from
+# the second half-year 2002 (D.Lgs. 231/2002 applies from 8 August 2002). Before
+# 2013 the markup was 7 points, 8 after D.Lgs. 192/2012.
+ECB_REFERENCE_RATES_7 = [
+    (date(2002, 7, 1), D("3.35")),
+    (date(2003, 1, 1), D("2.85")),
+    (date(2003, 7, 1), D("2.10")),
+    (date(2004, 1, 1), D("2.02")),
+    (date(2004, 7, 1), D("2.01")),
+    (date(2005, 1, 1), D("2.09")),
+    (date(2005, 7, 1), D("2.05")),
+    (date(2006, 1, 1), D("2.25")),
+    (date(2006, 7, 1), D("2.83")),
+    (date(2007, 1, 1), D("3.58")),
+    (date(2007, 7, 1), D("4.07")),
+    (date(2008, 1, 1), D("4.20")),
+    (date(2008, 7, 1), D("4.10")),
+    (date(2009, 1, 1), D("2.50")),
+    (date(2009, 7, 1), D("1.00")),
+    (date(2010, 1, 1), D("1.00")),
+    (date(2010, 7, 1), D("1.00")),
+    (date(2011, 1, 1), D("1.00")),
+    (date(2011, 7, 1), D("1.25")),
+    (date(2012, 1, 1), D("1.00")),
+    (date(2012, 7, 1), D("1.00")),
+]
 ECB_REFERENCE_RATES = [
-    (date(2019, 1, 1), D("0.00")),
-    (date(2019, 7, 1), D("0.00")),
-    (date(2020, 1, 1), D("0.00")),
-    (date(2020, 7, 1), D("0.00")),
-    (date(2021, 1, 1), D("0.00")),
-    (date(2021, 7, 1), D("0.00")),
-    (date(2022, 1, 1), D("0.00")),
-    (date(2022, 7, 1), D("0.00")),
+    (date(2013, 1, 1), D("0.75")),
+    (date(2013, 7, 1), D("0.50")),
+    (date(2014, 1, 1), D("0.25")),
+    (date(2014, 7, 1), D("0.15")),
+    (date(2015, 1, 1), D("0.05")),
+    (date(2015, 7, 1), D("0.05")),
+    (date(2016, 1, 1), D("0.05")),
+    *[
+        (date(year, month, 1), D("0.00"))
+        for year in range(2016, 2023)
+        for month in (1, 7)
+        if (year, month) not in ((2016, 1),)
+    ],
     (date(2023, 1, 1), D("2.50")),
     (date(2023, 7, 1), D("4.00")),
     (date(2024, 1, 1), D("4.50")),
@@ -42,6 +72,28 @@ ECB_REFERENCE_RATES = [
     (date(2025, 7, 1), D("2.15")),
     (date(2026, 1, 1), D("2.15")),
 ]
+# Legal rate of art. 1284 c.c. by calendar year (decrees of the MEF).
+LEGAL_RATES = {
+    **dict.fromkeys((2002, 2003), D("3.00")),
+    **dict.fromkeys((2004, 2005, 2006, 2007), D("2.50")),
+    **dict.fromkeys((2008, 2009), D("3.00")),
+    2010: D("1.00"),
+    2011: D("1.50"),
+    **dict.fromkeys((2012, 2013), D("2.50")),
+    2014: D("1.00"),
+    2015: D("0.50"),
+    2016: D("0.20"),
+    2017: D("0.10"),
+    2018: D("0.30"),
+    2019: D("0.80"),
+    2020: D("0.05"),
+    2021: D("0.01"),
+    2022: D("1.25"),
+    2023: D("5.00"),
+    2024: D("2.50"),
+    2025: D("2.00"),
+    2026: D("1.60"),
+}
 B2B_2023_2024 = [
     (date(2023, 1, 1), date(2023, 6, 30), D("10.50")),
     (date(2023, 7, 1), date(2023, 12, 31), D("12.00")),
@@ -393,14 +445,15 @@ class TestLibLateInterestRates(BaseCase):
         with self.assertRaisesRegex(ValueError, "Two ECB reference rates"):
             b2b_rate_table([(date(2024, 1, 1), D("4.50"))] * 2)
 
-    def test_shipped_csv_is_continuous_from_2019(self):
-        """Each kind starts on 2019-01-01 and runs day after day to its last
-        date: no gap, no overlap; B2B rows are half-years, legal rows years."""
+    def test_shipped_csv_is_continuous_since_the_regime_began(self):
+        """B2B rates start on 8 August 2002 (art. 11 D.Lgs. 231/2002), legal
+        rates on 1 January 2002; each runs day after day to its last date: no
+        gap, no overlap; B2B rows are half-years, legal rows years."""
         tables = official_rate_tables()
         self.assertEqual(set(tables), {KIND_B2B, KIND_LEGAL})
+        self.assertEqual(tables[KIND_B2B][0][0], date(2002, 8, 8))
+        self.assertEqual(tables[KIND_LEGAL][0][0], date(2002, 1, 1))
         for kind, rows in tables.items():
-            self.assertTrue(rows, kind)
-            self.assertEqual(rows[0][0], date(2019, 1, 1), kind)
             pairs = itertools.pairwise(rows)
             for (_start, end, _rate), (next_start, _end, _next) in pairs:
                 self.assertEqual(next_start, end + timedelta(days=1), kind)
@@ -408,11 +461,12 @@ class TestLibLateInterestRates(BaseCase):
                 self.assertIsNotNone(end, "%s %s is open-ended" % (kind, start))
                 self.assertIsInstance(rate, Decimal)
                 if kind == KIND_B2B:
-                    self.assertIn((start.month, start.day), ((1, 1), (7, 1)))
+                    if start != date(2002, 8, 8):
+                        self.assertIn((start.month, start.day), ((1, 1), (7, 1)))
                     self.assertEqual(
                         end,
                         date(start.year, 6, 30)
-                        if start.month == 1
+                        if start.month < 7
                         else date(start.year, 12, 31),
                     )
                 else:
@@ -428,23 +482,41 @@ class TestLibLateInterestRates(BaseCase):
             )
 
     def test_shipped_csv_matches_the_official_figures(self):
+        """ECB + 7 points up to 2012 (e.g. 2008-H1: 4.20 + 7 = 11.20 %), + 8
+        from 2013 (D.Lgs. 192/2012; 2016-H1: 0.05 + 8 = 8.05 %)."""
         tables = official_rate_tables()
-        expected_b2b = b2b_rate_table(ECB_REFERENCE_RATES)
-        self.assertEqual(tables[KIND_B2B][: len(expected_b2b)], expected_b2b)
+        expected_b2b = b2b_rate_table(ECB_REFERENCE_RATES_7, markup=D("7"))
+        expected_b2b[0] = (date(2002, 8, 8), *expected_b2b[0][1:])
+        expected_b2b += b2b_rate_table(ECB_REFERENCE_RATES)
+        self.assertEqual(tables[KIND_B2B], expected_b2b)
+        self.assertEqual(len(tables[KIND_B2B]), 48)
+        self.assertEqual(tables[KIND_B2B][11][2], D("11.20"))
         legal = {start.year: rate for start, _end, rate in tables[KIND_LEGAL]}
-        self.assertEqual(
-            {year: legal[year] for year in range(2019, 2027)},
-            {
-                2019: D("0.80"),
-                2020: D("0.05"),
-                2021: D("0.01"),
-                2022: D("1.25"),
-                2023: D("5.00"),
-                2024: D("2.50"),
-                2025: D("2.00"),
-                2026: D("1.60"),
-            },
+        self.assertEqual(legal, LEGAL_RATES)
+
+    def test_a_2016_invoice_at_the_2016_rates(self):
+        """1,000.00 EUR due 2016-05-31, paid 2017-01-31: B2B 30 days of 2016-H1
+        at 8.05 % (0.05 + 8) = 6.6164..., 184 days of 2016-H2 at 8.00 % =
+        40.3287..., 31 days of 2017 at 8.00 % = 6.7945...: 53.74 EUR. At the
+        legal rate: 214 days at 0.20 % = 1.1726... + 31 days at 0.10 % =
+        0.0849...: 1.26 EUR."""
+        tables = official_rate_tables()
+        b2b = compute_interest(
+            D("1000.00"), date(2016, 5, 31), date(2017, 1, 31), tables[KIND_B2B]
         )
+        self.assertEqual(
+            [(line.days, line.rate) for line in b2b.lines],
+            [(30, D("8.05")), (184, D("8.00")), (31, D("8.00"))],
+        )
+        self.assertEqual(b2b.total, D("53.74"))
+        legal = compute_interest(
+            D("1000.00"), date(2016, 5, 31), date(2017, 1, 31), tables[KIND_LEGAL]
+        )
+        self.assertEqual(
+            [(line.days, line.rate) for line in legal.lines],
+            [(214, D("0.20")), (31, D("0.10"))],
+        )
+        self.assertEqual(legal.total, D("1.26"))
 
     def test_csv_errors_name_the_line(self):
         header = "kind,date_from,date_to,rate,source\n"

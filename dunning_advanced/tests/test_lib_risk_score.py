@@ -1,7 +1,9 @@
 from odoo.tests import BaseCase, tagged
 
 from ..lib.risk_score import (
+    UNRATED,
     RiskInputs,
+    RiskPolicy,
     RiskScale,
     RiskThresholds,
     RiskWeights,
@@ -111,3 +113,56 @@ class TestLibRiskScore(BaseCase):
             RiskThresholds(b=50, c=40, d=75).validate()
         with self.assertRaisesRegex(ValueError, "0 \\(best\\) to 100"):
             compute_risk(RiskInputs(external_rating=120))
+
+
+@tagged("post_install", "-at_install", "dunning_lib")
+class TestLibRiskRules(BaseCase):
+    def test_points_add_up_to_the_score(self):
+        """Exact points 1.0965, 10.5263, 21.0526, 2.1053 (sum 34.7807): rounded
+        one by one they make 34.79; by the largest remainder 34.78."""
+        result = compute_risk(
+            RiskInputs(
+                avg_days_late=2.5,
+                late_share=0.5,
+                overdue=2000,
+                exposure=2000,
+                credit_limit=10000,
+            )
+        )
+        self.assertEqual(result.score, 34.78)
+        self.assertEqual(
+            [f.points for f in result.factors],
+            [1.10, 10.53, 21.05, 2.10, 0.0, 0.0, 0.0],
+        )
+        self.assertAlmostEqual(sum(f.points for f in result.factors), result.score)
+
+    def test_unrated_until_enough_history_and_floors(self):
+        quiet = RiskInputs(paid_count=0)
+        self.assertEqual(compute_risk(quiet).risk_class, UNRATED)
+        policy = RiskPolicy(min_history=3, unrated_class="B")
+        self.assertEqual(
+            compute_risk(RiskInputs(paid_count=2), policy=policy).risk_class, "B"
+        )
+        self.assertEqual(
+            compute_risk(RiskInputs(paid_count=3), policy=policy).risk_class, "A"
+        )
+        held = compute_risk(RiskInputs(paid_count=0, on_hold=True))
+        self.assertEqual((held.risk_class, held.floor), ("C", "on_hold"))
+        both = compute_risk(RiskInputs(paid_count=5, on_hold=True, legal_stage=True))
+        self.assertEqual((both.risk_class, both.floor), ("D", "legal_stage"))
+        # A floor never improves a class.
+        bad = compute_risk(
+            RiskInputs(
+                paid_count=5,
+                avg_days_late=60,
+                late_share=1,
+                overdue=1,
+                exposure=1,
+                dunning_level=4,
+                broken_promises=3,
+                on_hold=True,
+            )
+        )
+        self.assertEqual((bad.risk_class, bad.floor), ("D", None))
+        with self.assertRaisesRegex(ValueError, "must be one of A, B, C, D"):
+            RiskPolicy(hold_floor="E").validate()

@@ -1,6 +1,6 @@
 import re
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from lxml import etree
@@ -13,12 +13,14 @@ from ..lib.sepa_sdd import (
     SddCollection,
     SddCreditor,
     build_pain008,
+    same_debtor_agent,
     to_sepa_latin,
     validate_creditor_identifier,
     validate_pain008,
 )
 
-CREATED = datetime(2025, 3, 1, 10, 30, 15)
+# 10:30:15 in Rome (CET, UTC+1): written with its offset.
+CREATED = datetime(2025, 3, 1, 10, 30, 15, tzinfo=timezone(timedelta(hours=1)))
 MARCH_5 = date(2025, 3, 5)
 MARCH_12 = date(2025, 3, 12)
 CREDITOR = SddCreditor(
@@ -72,7 +74,7 @@ class TestLibSepaSdd(BaseCase):
         self.assertEqual(header.findtext("p:NbOfTxs", namespaces=ns), "5")
         self.assertEqual(header.findtext("p:CtrlSum", namespaces=ns), "1370.50")
         self.assertEqual(
-            header.findtext("p:CreDtTm", namespaces=ns), "2025-03-01T10:30:15"
+            header.findtext("p:CreDtTm", namespaces=ns), "2025-03-01T10:30:15+01:00"
         )
 
         blocks = root.findall("p:CstmrDrctDbtInitn/p:PmtInf", ns)
@@ -347,3 +349,150 @@ class TestLibSepaSdd(BaseCase):
             r"GrpHdr/NbOfTxs: value doesn't match any pattern of \['\[0-9\]\{1,15\}'\]",
         ):
             validate_pain008(tampered, PAIN_008_001_08)
+
+
+SWISS = {
+    "debtor_name": "Müller & Söhne AG",
+    "debtor_iban": "CH93 0076 2011 6238 5295 7",
+    "debtor_bic": "POFICHBEXXX",
+    "debtor_country": "CH",
+    "debtor_street": "Bahnhofstraße 12",
+    "debtor_postcode": "8001",
+    "debtor_town": "Zürich",
+}
+
+
+@tagged("post_install", "-at_install", "dunning_lib")
+class TestLibSepaSddRulebook(BaseCase):
+    """The rulebook's rules for SEPA countries outside the EEA, the creation
+    time with its offset and the amendment of a mandate (AT-24)."""
+
+    def test_swiss_debtor_has_the_address_and_validates(self):
+        collection = _collection("E2E-CH", "120.00", "RCUR", MARCH_5, **SWISS)
+        for version, expected in (
+            (
+                PAIN_008_001_02,
+                ["CH", "Bahnhofstrasse 12", "8001 Zurich"],
+            ),
+            (
+                PAIN_008_001_08,
+                ["Bahnhofstrasse 12", "8001", "Zurich", "CH"],
+            ),
+        ):
+            xml = build_pain008(CREDITOR, "MSG-CH", CREATED, [collection], version)
+            validate_pain008(xml, version)  # does not raise
+            root = etree.fromstring(xml)
+            ns = {"p": "urn:iso:std:iso:20022:tech:xsd:" + version}
+            address = root.find(".//p:DrctDbtTxInf/p:Dbtr/p:PstlAdr", ns)
+            self.assertEqual([element.text for element in address], expected)
+            self.assertEqual(
+                root.findtext(".//p:DrctDbtTxInf/p:Dbtr/p:Nm", namespaces=ns),
+                "Muller + Sohne AG",
+            )
+
+    def test_debtor_outside_the_eea_needs_address_and_bic(self):
+        without_address = {
+            **SWISS,
+            "debtor_country": None,
+            "debtor_town": None,
+            "debtor_street": None,
+            "debtor_postcode": None,
+        }
+        with self.assertRaisesRegex(
+            ValueError, "outside the EEA: SEPA requires the " "debtor's postal address"
+        ):
+            build_pain008(
+                CREDITOR,
+                "MSG",
+                CREATED,
+                [_collection("E2E-1", "1", "RCUR", MARCH_5, **without_address)],
+            )
+        with self.assertRaisesRegex(ValueError, "outside the EEA: give the BIC"):
+            build_pain008(
+                CREDITOR,
+                "MSG",
+                CREATED,
+                [
+                    _collection(
+                        "E2E-1", "1", "RCUR", MARCH_5, **{**SWISS, "debtor_bic": None}
+                    )
+                ],
+            )
+        # In the EEA the BIC may be left out: NOTPROVIDED, no address needed.
+        xml = build_pain008(CREDITOR, "MSG", CREATED, COLLECTIONS[2:3])
+        self.assertIn(b"NOTPROVIDED", xml)
+        self.assertNotIn(b"PstlAdr", xml)
+        # A creditor account in Switzerland without BIC is refused too.
+        swiss_creditor = replace(CREDITOR, iban="CH93 0076 2011 6238 5295 7", bic=None)
+        with self.assertRaisesRegex(
+            ValueError, "NOTPROVIDED is for accounts in the EEA"
+        ):
+            build_pain008(swiss_creditor, "MSG", CREATED, COLLECTIONS[2:3])
+
+    def test_non_sepa_iban_is_refused(self):
+        turkish = _collection(
+            "E2E-TR", "10", "RCUR", MARCH_5, debtor_iban="TR330006100519786457841326"
+        )
+        with self.assertRaisesRegex(ValueError, "is of TR, outside SEPA"):
+            build_pain008(CREDITOR, "MSG", CREATED, [turkish])
+
+    def test_creation_time_needs_its_time_zone(self):
+        with self.assertRaisesRegex(ValueError, "with its time zone"):
+            build_pain008(
+                CREDITOR, "MSG", datetime(2025, 3, 1, 10, 30), COLLECTIONS[:1]
+            )
+
+    def test_amended_mandate_carries_the_amendment_indicator(self):
+        same_bank = _collection(
+            "E2E-A",
+            "10",
+            "RCUR",
+            MARCH_5,
+            original_debtor_iban="DE62370400440532013001",
+        )
+        other_bank = _collection(
+            "E2E-B",
+            "10",
+            "RCUR",
+            MARCH_5,
+            original_debtor_iban="IT60X0542811101000000123456",
+            original_debtor_agent_changed=True,
+        )
+        for version in (PAIN_008_001_02, PAIN_008_001_08):
+            xml = build_pain008(
+                CREDITOR, "MSG", CREATED, [same_bank, other_bank], version
+            )
+            root = etree.fromstring(xml)
+            ns = {"p": "urn:iso:std:iso:20022:tech:xsd:" + version}
+            first, second = root.findall(".//p:MndtRltdInf", ns)
+            self.assertEqual(first.findtext("p:AmdmntInd", namespaces=ns), "true")
+            self.assertEqual(
+                first.findtext(
+                    "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:IBAN", namespaces=ns
+                ),
+                "DE62370400440532013001",
+            )
+            self.assertEqual(
+                second.findtext(
+                    "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:Othr/p:Id", namespaces=ns
+                ),
+                "SMNDA",
+            )
+        self.assertTrue(
+            same_debtor_agent(
+                "DE89370400440532013000", None, "DE62370400440532013001", None
+            )
+        )
+        self.assertFalse(
+            same_debtor_agent(
+                "IT60X0542811101000000123456", None, "IT43X0306909606100000063109", None
+            )
+        )
+        self.assertFalse(
+            same_debtor_agent(
+                "IT60X0542811101000000123456",
+                "BPMOIT22XXX",
+                "IT43X0306909606100000063109",
+                "BCITITMMXXX",
+            )
+        )

@@ -3,6 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from ..lib.risk_score import FACTORS
 from .common import DunningTestCommon, d
 
 
@@ -60,7 +61,12 @@ class TestRiskScore(DunningTestCommon):
         self.assertAlmostEqual(profile.risk_points_days_late, 1.10)
         self.assertAlmostEqual(profile.risk_points_late_share, 10.53)
         self.assertAlmostEqual(profile.risk_points_overdue_ratio, 21.05)
-        self.assertAlmostEqual(profile.risk_points_limit_usage, 2.11)
+        # 2.1053 rounds to 2.10, not 2.11: the points are rounded once by the
+        # largest remainder and add up to the score, 34.78.
+        self.assertAlmostEqual(profile.risk_points_limit_usage, 2.10)
+        self.assertAlmostEqual(
+            sum(profile[f"risk_points_{code}"] for code in FACTORS), 34.78
+        )
         self.assertEqual(profile.risk_na_factors, "external_rating")
 
     def test_punctual_payer_is_class_a(self):
@@ -199,3 +205,94 @@ class TestRiskScore(DunningTestCommon):
     def test_class_thresholds_must_rise(self):
         with self.assertRaisesRegex(ValidationError, "rise strictly"):
             self.company.risk_class_c_threshold = 10
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-10")
+class TestRiskRules(DunningTestCommon):
+    """History before rating, floors set by facts, an empty rating stays empty,
+    the weights of the computation in the explanation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.credit_hold_enforced = False
+        # One invoice paid on time; one 3,000 invoice due 2025-12-13, 87 days
+        # late on 2026-03-10.
+        cls.late = cls._create_customer("Ritardi S.r.l.")
+        paid = cls._invoice(cls.late, 1000, d("2025-09-01"), d("2025-09-30"))
+        cls._pay(paid, 1000, d("2025-09-30"))
+        cls.overdue = cls._invoice(cls.late, 3000, d("2025-11-13"), d("2025-12-13"))
+        cls.company.credit_hold_enforced = True
+
+    def _score(self, partner):
+        self.env["dunning.credit.profile"]._compute_risk_scores(partner, self.company)
+        return self._profile(partner)
+
+    def test_customer_without_history_is_unrated_then_default_class(self):
+        newcomer = self._create_customer("Nuovo Cliente S.r.l.")
+        self._invoice(newcomer, 500, d("2026-03-01"), d("2026-03-31"))
+        profile = self._score(newcomer)
+        self.assertEqual(profile.risk_score, 0.0)
+        self.assertEqual(profile.risk_class, "unrated")
+        self.assertIn("Too little history", str(profile.risk_explanation))
+        self.assertIn("class Unrated", str(profile.risk_explanation))
+        self.assertEqual(
+            self.env["res.partner"]
+            .with_company(self.company)
+            .search([("risk_class", "=", "unrated"), ("id", "=", newcomer.id)]),
+            newcomer,
+        )
+        self.company.risk_unrated_class = "B"
+        self.assertEqual(self._score(newcomer).risk_class, "B")
+
+    def test_hold_and_open_case_set_the_class_floor(self):
+        """The case of the issue: on hold, in a case, 87 days late. Score:
+        days late 0 (paid on time), share late 0, all of the 3,000 exposure
+        overdue, no dunning, no broken promise; no limit, no rating: weights 85.
+        100 x 20 / 85 = 23.53: class A by the score alone."""
+        profile = self._score(self.late)
+        self.assertAlmostEqual(profile.risk_score, 23.53)
+        # 87 days overdue is past the 60 hold days: the hold makes it C.
+        self.assertEqual(profile.hold_state, "hold")
+        self.assertEqual((profile.risk_class, profile.risk_floor), ("C", "on_hold"))
+        wizard = (
+            self.env["dunning.collection.case.open"]
+            .with_company(self.company)
+            .with_context(active_model="account.move", active_ids=self.overdue.ids)
+            .create({})
+        )
+        wizard.action_confirm()
+        profile = self._score(self.late)
+        self.assertEqual((profile.risk_class, profile.risk_floor), ("D", "legal_stage"))
+        self.assertIn("open collection case", str(profile.risk_explanation))
+        # Floors are settings: without them the score decides.
+        self.company.write({"risk_floor_legal": False, "risk_floor_hold": False})
+        profile = self._score(self.late)
+        self.assertEqual((profile.risk_class, profile.risk_floor), ("A", False))
+
+    def test_empty_external_rating_stays_empty(self):
+        profile = self._score(self.late)
+        self.assertFalse(self.late.risk_external_rating_text)
+        self.assertFalse(profile.risk_external_rating_text)
+        self.assertIn("no data", str(profile.risk_explanation))
+        self.late.risk_external_rating_text = "0"  # the best rating, given
+        self.assertEqual(self.late.risk_external_rating_date, d("2026-03-10"))
+        self.assertEqual(self._score(self.late).risk_external_rating_text, "0")
+        self.late.risk_external_rating_text = False
+        self.assertFalse(self.late.risk_external_rating_date)
+        with self.assertRaisesRegex(ValidationError, "from 0 .best. to 100"):
+            self.late.risk_external_rating_text = "120"
+
+    def test_explanation_shows_the_weights_of_the_computation(self):
+        profile = self._score(self.late)
+        self.assertEqual(profile.risk_weights_used["overdue_ratio"], 20)
+        self.company.write(
+            {"risk_weight_overdue_ratio": 30, "risk_weight_days_late": 15}
+        )
+        html = str(profile.with_context(lang="en_US").risk_explanation)
+        # Still the weights used: 20 for overdue / exposure, 25 for days late.
+        self.assertIn('<td class="text-end">20</td>', html)
+        self.assertIn('<td class="text-end">25</td>', html)
+        self.assertNotIn('<td class="text-end">30</td>', html)
+        self.assertIn("when the score was computed", html)

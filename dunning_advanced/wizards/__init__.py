@@ -6,3 +6,5 @@ from . import dunning_collection_case_open
 from . import dunning_collection_case_stage
 from . import dunning_collection_case_settle
 from . import dunning_pagopa_notice_check
+from . import dunning_collection_case_judgement
+from . import dunning_collection_case_handoff_confirm

@@ -1,19 +1,13 @@
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..lib.late_interest import (
-    KIND_B2B,
-    KIND_LEGAL,
-    compensation_b2b,
-)
+from ..lib.late_interest import KIND_B2B
 
 CENT = Decimal("0.01")
 
@@ -22,27 +16,15 @@ def _decimal(value):
     return Decimal(str(value)).quantize(CENT)
 
 
-@dataclass
-class MoveInterest:
-    """What one late invoice owes on top of its amount, up to ``date_to``."""
-
-    move: object
-    kind: str
-    date_from: object
-    date_to: object
-    interest: Decimal = Decimal("0.00")
-    compensation: Decimal = Decimal("0.00")
-    lines: list = field(default_factory=list)  # (due date, InterestLine)
-
-
 class AccountMoveInterestInvoice(models.TransientModel):
     """Invoice the statutory late-payment interest of customer invoices.
 
-    B2B (the customer is a company): D.Lgs. 231/2002, ECB rate of the half-year
-    + 8 points, and 40 EUR once per late invoice; B2C: the legal rate of art.
-    1284 c.c. Interest is in each invoice's currency; one interest invoice per
-    customer and currency, each line remembers its invoice and days, so a later
-    run starts the day after and never charges the compensation twice.
+    B2B (the customer's debtor type is business or public administration):
+    D.Lgs. 231/2002, ECB rate of the half-year + 8 points, and 40 EUR once per
+    late invoice; B2C (consumer): the legal rate of art. 1284 c.c. Interest is
+    in each invoice's currency; one interest invoice per customer and currency,
+    each line remembers its invoice and days, so a later run starts the day
+    after and never charges the compensation twice.
     """
 
     _name = "account.move.interest.invoice"
@@ -156,9 +138,9 @@ class AccountMoveInterestInvoice(models.TransientModel):
             )
         invoices = self._create_invoices(results, fees)
         if self.post_invoices:
-            # System-made charges: the credit hold must not block them (see
-            # res.partner._credit_check_document); rights are checked above.
-            invoices.sudo().with_context(dunning_credit_check_bypass=True).action_post()
+            # Rights are checked above; late charges invoices pass the credit
+            # hold (account.move.dunning_late_charge_invoice).
+            invoices.sudo().action_post()
         return {
             "type": "ir.actions.act_window",
             "name": _("Interest Invoices"),
@@ -230,71 +212,20 @@ class AccountMoveInterestInvoice(models.TransientModel):
         return self.env["account.move"].search(domain, order="invoice_date_due, id")
 
     def _compute_interests(self, moves):
-        """The charges of ``moves`` not invoiced yet; only those with some."""
-        Rate = self.env["dunning.interest.rate"]
-        tables = {kind: Rate._rate_table(kind) for kind in (KIND_B2B, KIND_LEGAL)}
-        results = (self._compute_move_interest(move, tables) for move in moves)
-        return [result for result in results if result.interest or result.compensation]
+        """The charges of ``moves`` not invoiced yet; only those with some.
 
-    def _compute_move_interest(self, move, tables=None):
-        """Interest (and B2B compensation) of ``move`` not invoiced yet.
-
-        Each installment (receivable line) runs from the day after its due date,
-        or after the day interest was last invoiced to, up to ``date_to``; each
-        payment reconciled with it stops the interest on its amount after its
-        date. Returns a :class:`MoveInterest` in the invoice's currency.
-        """
-        is_b2b = move.commercial_partner_id.is_company
-        kind = KIND_B2B if is_b2b else KIND_LEGAL
-        invoiced_to = move.dunning_interest_invoiced_to
-        Rate = self.env["dunning.interest.rate"]
-        receivables = move.line_ids.filtered(
-            lambda line: line.display_type == "payment_term"
-        ).sorted("date_maturity")
-        first_due = receivables[:1].date_maturity or move.invoice_date_due
-        start = max(first_due, invoiced_to) if invoiced_to else first_due
-        result = MoveInterest(
-            move=move, kind=kind, date_from=start + timedelta(days=1), date_to=None
+        One computation for reminders, cases and interest invoices:
+        :meth:`account.move._dunning_statutory_interest` (B2B or legal rate
+        after the debtor type, partial payments at their dates, days already
+        invoiced left out, 40 EUR once per invoice for businesses)."""
+        results = moves._dunning_statutory_interest(
+            self.date_to, compensation_date=self.invoice_date
         )
-        late = False
-        for receivable in receivables:
-            due = receivable.date_maturity
-            principal = _decimal(abs(receivable.amount_currency))
-            payments = [
-                (partial.credit_move_id.date, _decimal(partial.debit_amount_currency))
-                for partial in receivable.matched_credit_ids
-            ]
-            paid_by_due = sum(
-                (amount for day, amount in payments if day <= due), Decimal(0)
-            )
-            if principal > paid_by_due and self.date_to > due:
-                late = True
-            window_start = max(due, invoiced_to) if invoiced_to else due
-            interest = Rate._late_interest(
-                kind,
-                principal,
-                window_start,
-                self.date_to,
-                payments,
-                label=move.name,
-                table=tables[kind] if tables else None,
-            )
-            result.interest += interest.total
-            result.lines += [(due, line) for line in interest.lines]
-        result.date_to = max(
-            (line.end for _due, line in result.lines), default=self.date_to
-        )
-        if is_b2b and late and not move.dunning_compensation_invoiced:
-            eur = self.env.ref("base.EUR")
-            result.compensation = _decimal(
-                eur._convert(
-                    float(compensation_b2b()),
-                    move.currency_id,
-                    move.company_id,
-                    self.invoice_date,
-                )
-            )
-        return result
+        return [
+            results[move.id]
+            for move in moves
+            if results[move.id].interest or results[move.id].compensation
+        ]
 
     def _deferred_fees(self, partners):
         """Sent reminders whose fee waits for the next interest invoice."""
@@ -333,6 +264,9 @@ class AccountMoveInterestInvoice(models.TransientModel):
                     partner, currency, group["results"], group["fees"]
                 )
             )
+            # Rights checked in action_create_invoices: mark it so that the
+            # credit hold lets it be posted, now or later by hand.
+            invoice.sudo().dunning_late_charge_invoice = True
             fee_communications = self.env["dunning.communication"].union(*group["fees"])
             if fee_communications:
                 fee_communications.sudo().write(
@@ -445,12 +379,38 @@ class AccountMoveInterestInvoice(models.TransientModel):
                 "quantity": 1,
                 "price_unit": float(amount),
                 # Outside the scope of VAT: art. 15 c. 1 DPR 633/72.
-                "tax_ids": [Command.clear()],
+                "tax_ids": [Command.set(self._out_of_scope_tax().ids)],
                 "dunning_interest_type": interest_type,
                 "dunning_interest_origin_id": origin.id if origin else False,
                 "dunning_interest_date_from": date_from,
                 "dunning_interest_date_to": date_to,
             }
+        )
+
+    def _out_of_scope_tax(self):
+        """The localization's sales tax for amounts outside the scope of VAT
+        (art. 15 DPR 633/72: interest and compensation for late payment), so
+        that Italian e-invoicing finds one VAT tax per line, nature N1; none
+        without the Italian chart of accounts."""
+        Tax = self.env["account.tax"]
+        if "l10n_it_exempt_reason" not in Tax._fields:
+            return Tax
+        company = self.company_id
+        tax = (
+            self.env["account.chart.template"]
+            .with_company(company)
+            .ref("00art15v", raise_if_not_found=False)
+        )
+        if tax and tax.active and tax.type_tax_use == "sale":
+            return tax
+        return Tax.search(
+            [
+                *Tax._check_company_domain(company),
+                ("type_tax_use", "=", "sale"),
+                ("amount", "=", 0.0),
+                ("l10n_it_exempt_reason", "=", "N1"),
+            ],
+            limit=1,
         )
 
     def _computation_file_name(self, partner, currency):

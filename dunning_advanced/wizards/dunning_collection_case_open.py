@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.dunning_collection_case_court import disputed_invoices_text
+
 
 class DunningCollectionCaseOpen(models.TransientModel):
     """Open a collection case by hand, from a customer or selected invoices."""
@@ -23,6 +25,13 @@ class DunningCollectionCaseOpen(models.TransientModel):
         "('commercial_partner_id', '=', partner_id)]",
     )
     note = fields.Text(help="Why the case is opened; posted on the case.")
+    dispute_warning = fields.Text(compute="_compute_dispute_warning")
+
+    @api.depends("move_ids")
+    def _compute_dispute_warning(self):
+        """Invoices under an open dispute: warned before the case is opened."""
+        for wizard in self:
+            wizard.dispute_warning = disputed_invoices_text(self.env, wizard.move_ids)
 
     @api.model
     def default_get(self, fields_list):
