@@ -10,9 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date
 
 from ..lib.dunning_levels import fee_amount
-from ..lib.late_interest import (
-    KIND_B2B,
-)
+from ..lib.late_interest import KIND_B2B
 from .dunning_communication_line import SENT_STATES
 from .dunning_level import CHANNELS
 
@@ -365,7 +363,11 @@ class DunningCommunication(models.Model):
                         )
                         level_vals.update(email_to=email_to, via_pec=via_pec)
                     super(DunningCommunication, communication.sudo()).write(level_vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if "level_id" in vals:
+            # Interest and fee follow the level chosen by hand.
+            self.filtered(lambda c: c.state == "draft").sudo()._compute_charges()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_by_the_engine(self):

@@ -396,8 +396,8 @@ class TestLateInterestInvoice(DunningTestCommon):
         late._compute_interest()
         self.assertEqual(
             late.interest_note,
-            "No statutory rate for 2026-07-01 – 2026-08-31: add the second half-year "
-            "2026 rate in Configuration.",
+            f"{invoice.name}: No statutory rate for 2026-07-01 – 2026-08-31: add "
+            "the second half-year 2026 rate in Configuration.",
         )
 
     # ------------------------------------------------------------------

@@ -160,6 +160,21 @@ class TestStatutoryInterestEverywhere(
         )
         self.assertEqual(result.by_line, {receivable.id: D("373.97")})
 
+        # A formal notice of that day claims the same (the level raised by hand
+        # in the preview: the customer-level engine would start lower).
+        with freeze_time("2024-06-30"):
+            wizard = self.env["dunning.run.wizard"].create({"date": "2024-06-30"})
+            run = self.env["dunning.run"].browse(wizard.action_confirm()["res_id"])
+            draft = run.communication_ids.filtered(
+                lambda c: c.partner_id == self.customer
+            )
+            draft.level_id = draft.policy_id.level_ids.filtered("is_formal_notice")
+            line = draft.line_ids.filtered(lambda li: li.move_id == invoice)
+            self.assertEqual(
+                (line.interest_amount, line.compensation_amount), (373.97, 40.0)
+            )
+            run.action_cancel()
+
         with freeze_time("2024-06-30"):
             case = self._open_case(invoice)
             case.invalidate_recordset()
