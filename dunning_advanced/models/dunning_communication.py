@@ -26,6 +26,7 @@ STATES = [
     ("cancelled", "Cancelled"),
 ]
 DUNNING_USER = "dunning_advanced.group_dunning_user"
+DRAFT_NAME = "/"
 CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
 
 
@@ -88,9 +89,7 @@ class DunningCommunication(models.Model):
     # What a Dunning User may change on a draft before it is sent.
     _dunning_draft_fields = ("level_id", "email_to", *CHANNELS)
 
-    name = fields.Char(
-        required=True, copy=False, readonly=True, default=lambda self: _("New")
-    )
+    name = fields.Char(required=True, copy=False, readonly=True, default=DRAFT_NAME)
     run_id = fields.Many2one(
         "dunning.run", index=True, ondelete="cascade", readonly=True
     )
@@ -323,14 +322,19 @@ class DunningCommunication(models.Model):
                 _("Reminders are made by dunning runs: start a run instead.")
             )
         for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    company
-                ).next_by_code("dunning.communication") or _("New")
+            # Numbered when it goes out: a preview uses up no number.
+            vals.setdefault("name", DRAFT_NAME)
         return super().create(vals_list)
+
+    def _assign_number(self):
+        """The reminder's number, from the company's sequence, when it goes out."""
+        for communication in self.filtered(lambda c: c.name == DRAFT_NAME):
+            number = (
+                self.env["ir.sequence"]
+                .with_company(communication.company_id)
+                .next_by_code("dunning.communication")
+            )
+            communication._write_controlled({"name": number or DRAFT_NAME})
 
     def write(self, vals):
         if not self.env.su:
@@ -378,8 +382,11 @@ class DunningCommunication(models.Model):
 
     def _compute_display_name(self):
         for communication in self:
+            name = communication.name
+            if name == DRAFT_NAME:
+                name = _("Draft")
             communication.display_name = (
-                f"{communication.name} - {communication.partner_id.display_name}"
+                f"{name} - {communication.partner_id.display_name}"
             )
 
     # ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.tools.pdf import merge_pdf
 
 from ..report import letter_renderer as lr
+from .dunning_communication import DRAFT_NAME
 from .dunning_communication_line import SENT_STATES
 
 _logger = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class DunningCommunicationDocument(models.Model):
             lang=lang,
             date=record.date,
             place=company.city or "",
-            reference=record.name,
+            reference=record.name if record.name != DRAFT_NAME else labels["draft"],
             subject=level.subject or level.name,
             level_name=level.name,
             opening_text=level.letter_opening or "",
@@ -298,13 +299,15 @@ class DunningCommunicationDocument(models.Model):
         return attachment
 
     def _letter_file_name(self):
-        return f"{self.name.replace('/', '-')} {self.partner_id.name}"[:120]
+        name = self.name if self.name != DRAFT_NAME else _("Draft")
+        return f"{name.replace('/', '-')} {self.partner_id.name}"[:120]
 
     def _prepare_documents(self):
-        """What must exist before the reminder goes out: its payment images
-        and, unless it waits for its pagoPA notice, its letter. A letter that
+        """What must exist before the reminder goes out: its number, payment
+        images and, unless it waits for its pagoPA notice, its letter. A letter that
         cannot be made fails the reminder here, before anything is sent."""
         self.ensure_one()
+        self._assign_number()  # the documents quote it
         self._attach_payment_images()
         needs_letter = self.send_letter or (self.send_email and not self.email_to)
         if needs_letter and not self._pagopa_required():

@@ -14,6 +14,7 @@ from ..lib.rf_reference import (
     validate_rf_reference,
 )
 from ..report import letter_renderer as lr
+from .dunning_communication import DRAFT_NAME
 from .dunning_pagopa_notice import to_cents
 
 PAGOPA_DUE_DAYS = 15  # the pagoPA notice of a reminder is due 15 days after it
@@ -162,6 +163,8 @@ class DunningCommunicationPayment(models.Model):
         """
         moves = self._claimed_lines().move_id
         use_rf = self.company_id.dunning_rf_reference
+        # A draft has no number yet: its code quotes the invoices only.
+        own = self.name if self.name != DRAFT_NAME else ""
         if len(moves) == 1:
             reference = moves.payment_reference or moves.name
             if is_rf_reference(reference):
@@ -169,9 +172,9 @@ class DunningCommunicationPayment(models.Model):
             if use_rf:
                 return rf_reference(reference), ""
             return "", reference[:140]
-        if use_rf:
-            return rf_reference(self.name), ""
-        text = f"{self.name} {', '.join(moves.sorted('name').mapped('name'))}"
+        if use_rf and own:
+            return rf_reference(own), ""
+        text = f"{own} {', '.join(moves.sorted('name').mapped('name'))}"
         return "", text[:140].strip()
 
     def _payment_instructions(self):

@@ -375,11 +375,20 @@ class TestPreviewAndSimulation(CustomerMessageCommon):
         self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
         discarded = self._preview("2026-02-07", user=self.dunning_user)
         self.assertEqual(discarded.communication_ids.level_id, self.friendly)
+        # A draft has no number: a preview uses up none.
+        self.assertEqual(discarded.communication_ids.name, "/")
+        self.assertTrue(discarded.communication_ids.display_name.startswith("Draft - "))
+        sequence = self.env["ir.sequence"].search(
+            [("code", "=", "dunning.communication")], limit=1
+        )
+        next_number = sequence.number_next_actual
         discarded.with_user(self.dunning_user).action_cancel()
         self.assertEqual(discarded.state, "cancelled")
         self.assertFalse(discarded.communication_ids)
         self._run("2026-02-07")
         self.assertEqual(self._communications().level_id, self.friendly)
+        sequence.invalidate_recordset()
+        self.assertEqual(sequence.number_next_actual, next_number + 1)
         old_preview = self._preview("2026-02-20")
         self.assertEqual(old_preview.communication_ids.level_id, self.firm)
         # Left unsent; the scheduled runs go on: firm on 20 February (not the
