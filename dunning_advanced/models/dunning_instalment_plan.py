@@ -168,6 +168,28 @@ class DunningInstalmentPlan(models.Model):
                     )
                 )
 
+    @api.constrains("grace_days", "first_date", "state")
+    def _check_dates(self):
+        today = fields.Date.context_today(self)
+        for plan in self:
+            if plan.grace_days < 0:
+                raise ValidationError(
+                    _(
+                        "Grace days are 0 or more: %s would break the plan before "
+                        "an instalment is due.",
+                        plan.grace_days,
+                    )
+                )
+            if plan.state == "draft" and plan.first_date < today:
+                raise ValidationError(
+                    _(
+                        "The first instalment of %(plan)s is due on %(date)s, in the "
+                        "past: a plan starts from today on.",
+                        plan=plan.name,
+                        date=format_date(self.env, plan.first_date),
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

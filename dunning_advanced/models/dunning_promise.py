@@ -2,6 +2,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
+# A wait longer than this is an instalment plan, not a promise.
+MAX_PROMISE_DAYS = 90
+
 PROMISE_STATES = [
     ("open", "Open"),
     ("kept", "Kept"),
@@ -147,6 +150,59 @@ class DunningPromise(models.Model):
                         promise.currency_id.name,
                     )
                 )
+
+    @api.constrains("promise_date", "date", "amount", "move_ids")
+    def _check_pause(self):
+        """A promise pauses the reminders: for a real amount, from the day it
+        was made, for a few weeks at most."""
+        for promise in self:
+            money = promise.currency_id
+            if promise.date < promise.promise_date:
+                raise ValidationError(
+                    _(
+                        "The payment date %(date)s is before the day of the promise "
+                        "%(promised)s: the pause would end before it starts.",
+                        date=format_date(self.env, promise.date),
+                        promised=format_date(self.env, promise.promise_date),
+                    )
+                )
+            if (promise.date - promise.promise_date).days > MAX_PROMISE_DAYS:
+                raise ValidationError(
+                    _(
+                        "A promise pauses reminders for %(days)s days at most "
+                        "(%(date)s asked): for a longer time, agree an instalment "
+                        "plan.",
+                        days=MAX_PROMISE_DAYS,
+                        date=format_date(self.env, promise.date),
+                    )
+                )
+            tolerance = promise.company_id.credit_overdue_tolerance
+            minimum = promise.company_id.currency_id._convert(
+                tolerance,
+                money,
+                promise.company_id,
+                promise.promise_date,
+            )
+            if money.compare_amounts(promise.amount, minimum) <= 0:
+                raise ValidationError(
+                    _(
+                        "A promise of %(amount)s does not pause reminders: promise "
+                        "more than %(minimum)s (the company's overdue tolerance).",
+                        amount=format_amount(self.env, promise.amount, money),
+                        minimum=format_amount(self.env, minimum, money),
+                    )
+                )
+            if promise.state == "open" and promise.move_ids:
+                due = sum(promise.move_ids.mapped("amount_residual"))
+                if money.compare_amounts(promise.amount, due) > 0:
+                    raise ValidationError(
+                        _(
+                            "%(amount)s promised is more than the %(due)s the "
+                            "invoices owe.",
+                            amount=format_amount(self.env, promise.amount, money),
+                            due=format_amount(self.env, due, money),
+                        )
+                    )
 
     @api.model_create_multi
     def create(self, vals_list):
