@@ -13,6 +13,7 @@ from . import dunning_communication
 from . import dunning_communication_line
 from . import res_partner
 from . import sale_order
+from . import sale_order_line
 from . import account_move
 from . import dunning_demo
 from . import dunning_dispute
@@ -31,4 +32,5 @@ from . import dunning_collection_stage_log
 from . import dunning_collection_handoff
 from . import dunning_collection_case
 from . import dunning_collection_case_line
+from . import dunning_collection_webhook_event
 from . import dunning_pagopa_notice
