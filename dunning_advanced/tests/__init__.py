@@ -31,3 +31,9 @@ from . import test_collection_webhook
 from . import test_pagopa_notice
 from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
+from . import test_security_collection
+from . import test_security_webhook
+from . import test_security_credit
+from . import test_security_payments
+from . import test_input_validation
+from . import test_access_matrix
