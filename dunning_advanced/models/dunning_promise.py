@@ -25,10 +25,17 @@ class DunningPromise(models.Model):
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.controlled.fields.mixin",
+    ]
     _order = "date desc, id desc"
     _check_company_auto = True
     _dunning_line_filter = True
+    # Kept or broken is the run's finding (a broken promise counts in the risk
+    # score), cancelled the user's action; never a written field.
+    _dunning_controlled_fields = ("state", "closed_date", "residual_at_promise")
 
     name = fields.Char(
         string="Reference",
@@ -216,8 +223,8 @@ class DunningPromise(models.Model):
                 vals["partner_id"] = partner.commercial_partner_id.id
         promises = super().create(vals_list)
         for promise in promises:
-            promise.residual_at_promise = sum(
-                promise.move_ids.mapped("amount_residual")
+            promise._write_controlled(
+                {"residual_at_promise": sum(promise.move_ids.mapped("amount_residual"))}
             )
             promise.move_ids._message_log_batch(
                 bodies=dict.fromkeys(
@@ -236,9 +243,10 @@ class DunningPromise(models.Model):
         return promises
 
     def action_cancel(self):
+        self.check_access("write")
         if self.filtered(lambda p: p.state != "open"):
             raise UserError(_("Only an open promise can be cancelled."))
-        self.write({"state": "cancelled"})
+        self._write_controlled({"state": "cancelled"})
         return True
 
     # ------------------------------------------------------------------
@@ -284,13 +292,13 @@ class DunningPromise(models.Model):
                 >= 0
             )
             if paid or enough:
-                promise.write({"state": "kept", "closed_date": today})
+                promise._write_controlled({"state": "kept", "closed_date": today})
             else:
                 promise._break(today)
 
     def _break(self, today):
         self.ensure_one()
-        self.write({"state": "broken", "closed_date": today})
+        self._write_controlled({"state": "broken", "closed_date": today})
         money = self.currency_id
         body = _(
             "Promise to pay %(ref)s broken: %(promised)s promised by %(date)s, "

@@ -286,3 +286,56 @@ class TestAgencySecurity(CollectionCommon):
             self.agency.with_company(self.other_company).collection_webhook_secret,
             "whsec_company_two",
         )
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-10")
+class TestArrangementStates(CollectionCommon):
+    """Promises, plans and disputes pause the reminders; their states are
+    the run's findings or their buttons', never a written field."""
+
+    def test_states_of_promises_plans_and_disputes_change_through_actions(self):
+        invoice = self._invoice(self.customer, 1000.0, d("2026-01-01"), d("2026-01-31"))
+        env = self.env(user=self.dunning_user)
+        promise = env["dunning.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "date": d("2026-03-25"),
+                "amount": 600.0,
+            }
+        )
+        plan = env["dunning.instalment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "first_date": d("2026-04-01"),
+            }
+        )
+        dispute = env["dunning.dispute"].create(
+            {"move_id": invoice.id, "reason": "Two radiators damaged"}
+        )
+        for record, vals in (
+            (promise, {"state": "kept"}),
+            (promise, {"residual_at_promise": 600.0}),
+            (plan, {"state": "completed"}),
+            (plan, {"amount_total": 0.0}),
+            (dispute, {"state": "resolved"}),
+        ):
+            with self.assertRaises(AccessError):
+                record.write(vals)
+        self.assertEqual(
+            (promise.state, plan.state, dispute.state), ("open", "draft", "open")
+        )
+        plan.action_compute_instalments()
+        plan.action_activate()
+        with refused(self, UserError, "has started"):
+            plan.write({"move_ids": [Command.clear()]})
+        self.assertEqual(plan.amount_total, 1000.0)
+        promise.action_cancel()
+        dispute.resolution_note = "Radiators replaced"
+        dispute.action_resolve()
+        self.assertEqual(
+            (promise.state, plan.state, dispute.state),
+            ("cancelled", "active", "resolved"),
+        )
