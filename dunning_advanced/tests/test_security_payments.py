@@ -115,6 +115,9 @@ class TestPagopaNoticeSecurity(DunningTestCommon):
     def test_a_refused_notice_creation_does_not_consume_a_number(self):
         invoice = self._invoice(self.customer, 100.0, d("2026-03-01"))
         Notice = self.env["dunning.pagopa.notice"]
+        # aux 3, segregation 01, number 1 (the company's sequence is made).
+        first = Notice.create(self._vals(invoice))
+        self.assertEqual(first.notice_code, "301000000000000144")
         with self.assertRaises(AccessError):
             Notice.with_user(self.dunning_user).create(self._vals(invoice))
         other_invoice = self._invoice(
@@ -123,8 +126,8 @@ class TestPagopaNoticeSecurity(DunningTestCommon):
         with self.assertRaises(UserError):
             Notice.create(self._vals(other_invoice))
         notice = Notice.create(self._vals(invoice))
-        # aux 3, segregation 01, number 1: no number went to the refused ones.
-        self.assertEqual(notice.notice_code, "301000000000000144")
+        # Number 2: no number went to the refused ones.
+        self.assertEqual(notice.notice_code, "301000000000000245")
 
     def test_notice_state_and_codes_change_only_through_actions(self):
         invoice = self._invoice(self.customer, 100.0, d("2026-03-01"))
