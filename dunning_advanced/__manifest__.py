@@ -3,7 +3,7 @@
     "name": "Advanced Dunning and Credit Management",
     "summary": "Credit limits and holds, risk scores, escalating reminders, "
     "payment links and legal handoff for Italian and EU companies",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/dunning-advanced/dunning_advanced",
     "author": "dunning_advanced developers",
