@@ -58,6 +58,8 @@
         "data/dunning_pagopa_cron_data.xml",
         "wizards/dunning_pagopa_notice_check_views.xml",
         "views/dunning_pagopa_notice_views.xml",
+        "wizards/res_company_credit_settings_views.xml",
+        "views/dunning_collection_webhook_event_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

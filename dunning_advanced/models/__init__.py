@@ -16,6 +16,7 @@ from . import dunning_communication_payment
 from . import mail_mail
 from . import res_partner
 from . import sale_order
+from . import sale_order_line
 from . import account_move
 from . import dunning_demo
 from . import dunning_dispute
@@ -35,5 +36,6 @@ from . import dunning_collection_handoff
 from . import dunning_collection_case
 from . import dunning_collection_case_offer
 from . import dunning_collection_case_line
+from . import dunning_collection_webhook_event
 from . import dunning_pagopa_notice
 from . import dunning_collection_case_court

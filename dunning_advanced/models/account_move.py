@@ -441,6 +441,8 @@ class AccountMove(models.Model):
             vals.get("dunning_late_charge_invoice") for vals in vals_list
         ):
             self._raise_late_charge_flag()
+        if any(vals.get("dunning_excluded") for vals in vals_list):
+            self._check_dunning_exclusion_rights()
         return super().create(vals_list)
 
     def _raise_late_charge_flag(self):
@@ -456,18 +458,62 @@ class AccountMove(models.Model):
         # invoice wizard sets it, as superuser after its own rights check.
         if "dunning_late_charge_invoice" in vals and not self.env.su:
             self._raise_late_charge_flag()
+        # What stops the reminders of an invoice is a credit manager's call.
+        if any(
+            fname in vals and move[fname] != (vals[fname] or False)
+            for move in self
+            for fname in ("dunning_excluded", "dunning_exclusion_reason")
+        ):
+            self._check_dunning_exclusion_rights()
         # _post() and every other route to a posted move write the state; Odoo
-        # refuses to create a move already posted. Customer invoices only:
-        # credit notes lower the exposure. Late charges invoices (interest,
-        # compensation, fees) are no new sale: the hold does not block them.
+        # refuses to create a move already posted. Whatever raises a
+        # customer's receivable is checked: invoices, sales receipts and
+        # entries debiting it; credit notes and payments lower it. Late charges
+        # invoices (interest, compensation, fees) are no new sale: the hold does
+        # not block them.
         if vals.get("state") == "posted":
             for move in self.filtered(
-                lambda m: m.move_type == "out_invoice"
-                and m.state != "posted"
-                and not m.dunning_late_charge_invoice
+                lambda m: m.state != "posted" and not m.dunning_late_charge_invoice
             ):
-                move.partner_id._credit_check_document(move)
+                move._credit_check_posting()
         return super().write(vals)
+
+    def _check_dunning_exclusion_rights(self):
+        self.env["res.partner"]._check_credit_manager(
+            _("exclude an invoice from dunning")
+        )
+
+    def _credit_check_posting(self):
+        """Raise UserError when posting this move raises the receivable of a
+        customer on credit hold (see res.partner._credit_check_document)."""
+        self.ensure_one()
+        if self.move_type == "out_invoice":
+            self.partner_id._credit_check_document(self)
+            return
+        if self.move_type == "out_receipt":
+            # Draft receipts are not in the exposure: the receipt adds its total.
+            self.partner_id._credit_check_document(
+                self, self.amount_total, self.currency_id
+            )
+            return
+        if (
+            self.move_type != "entry"
+            or self.origin_payment_id
+            or self.statement_line_id
+        ):
+            return  # payments and bank lines settle receivables
+        if self.journal_id == self.company_id.currency_exchange_journal_id:
+            return  # exchange differences of a reconciliation
+        debits = {}
+        for line in self.line_ids.filtered(
+            lambda ml: ml.account_type == "asset_receivable" and ml.partner_id
+        ):
+            partner = line.partner_id.commercial_partner_id
+            debits[partner] = debits.get(partner, 0.0) + line.balance
+        company_currency = self.company_id.currency_id
+        for partner, amount in debits.items():
+            if company_currency.compare_amounts(amount, 0.0) > 0:
+                partner._credit_check_document(self, amount, company_currency)
 
     def action_view_prescription_events(self):
         self.ensure_one()

@@ -7,7 +7,7 @@ import requests
 from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..lib import case_file as cf
@@ -39,10 +39,30 @@ class DunningCollectionCase(models.Model):
 
     _name = "dunning.collection.case"
     _description = "Collection Case"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.controlled.fields.mixin",
+    ]
     _order = "date_opened desc, id desc"
     _check_company_auto = True
     _dunning_line_filter = True
+    # Set by the case's actions only (see _move_to_stage, _agree_settlement,
+    # _write_off_remaining, _build_case_file): a stage that closes a case, an
+    # amount agreed or written off, never by writing the field.
+    _dunning_controlled_fields = (
+        "stage_id",
+        "origin",
+        "communication_id",
+        "date_closed",
+        "case_file_id",
+        "case_file_checksum",
+        "settlement_amount",
+        "settlement_base",
+        "settlement_date",
+        "writeoff_move_id",
+        "amount_written_off",
+    )
 
     name = fields.Char(
         string="Reference",
@@ -234,47 +254,88 @@ class DunningCollectionCase(models.Model):
                 ).next_by_code("dunning.collection.case") or _("New")
         cases = super().create(vals_list)
         for case in cases.filtered("stage_id"):
-            case._log_stage(False, case.stage_id)
+            source = "system" if case.origin == "auto" else "user"
+            case._log_stage(False, case.stage_id, source)
         return cases
 
     def write(self, vals):
-        if "stage_id" not in vals:
-            return super().write(vals)
-        stage = self.env["dunning.collection.stage"].browse(vals["stage_id"])
-        if stage.closing_kind in ("settled", "written_off") and not (
-            self.env.context.get("collection_closing")
-        ):
+        if not self.env.su and {"partner_id", "company_id"}.intersection(vals):
             raise UserError(
                 _(
-                    "Stage %s closes the case with a loss: use Settle or Write Off, "
-                    "which post the write-off entry.",
-                    stage.name,
+                    "The customer and the company of a collection case are set "
+                    "when it opens: open a case for the other customer instead."
                 )
             )
-        before = {case.id: case.stage_id for case in self}
-        res = super().write(vals)
-        for case in self:
-            if case.stage_id != before[case.id]:
-                case._log_stage(before[case.id], case.stage_id)
-        return res
+        return super().write(vals)
 
-    def _log_stage(self, stage_from, stage_to):
-        """The stage log line and the closing date of a stage change."""
+    def _move_to_stage(self, stage, source="user", note=False, booked=False):
+        """The one place a case changes stage, after the caller checked the
+        user's right. A stage that closes the case as paid needs every invoice
+        paid; one that closes it with a loss (settled, written off) needs the
+        write-off entry posted (``booked``); a closed case never moves."""
+        for case in self:
+            before = case.stage_id
+            if stage == before:
+                continue
+            if before.is_closed:
+                raise UserError(
+                    _(
+                        "Case %s is closed: a credit manager reopens it with "
+                        "Reopen, when a payment was undone.",
+                        case.name,
+                    )
+                )
+            kind = stage.closing_kind if stage.is_closed else False
+            if kind == "paid" and not case._is_paid():
+                raise UserError(
+                    _(
+                        "Case %(case)s cannot close as paid: %(due)s is still due. "
+                        "It closes by itself once its invoices are paid.",
+                        case=case.name,
+                        due=format_amount(
+                            self.env, case._residual_company(), case.currency_id
+                        ),
+                    )
+                )
+            if kind in ("settled", "written_off") and not booked:
+                raise UserError(
+                    _(
+                        "Stage %s closes the case with a loss: use Settle or Write "
+                        "Off, which post the write-off entry.",
+                        stage.name,
+                    )
+                )
+            case._write_controlled(
+                {
+                    "stage_id": stage.id,
+                    "date_closed": case._today() if stage.is_closed else False,
+                }
+            )
+            case._log_stage(before, stage, source, note)
+        return True
+
+    def _log_stage(self, stage_from, stage_to, source="user", note=False):
+        """The stage log line of a stage change."""
         self.ensure_one()
-        context = self.env.context
         self.env["dunning.collection.stage.log"].sudo().create(
             {
                 "case_id": self.id,
                 "user_id": self.env.user.id,
                 "stage_from_id": stage_from.id if stage_from else False,
                 "stage_to_id": stage_to.id,
-                "source": context.get("collection_stage_source", "user"),
-                "note": context.get("collection_stage_note") or False,
+                "source": source,
+                "note": note or False,
             }
         )
-        closed = self._today() if stage_to.is_closed else False
-        if self.date_closed != closed:
-            self.write({"date_closed": closed})
+
+    def _residual_company(self):
+        """What the case's invoices still owe, in company currency."""
+        self.ensure_one()
+        return sum(self.line_ids.move_line_id.mapped("amount_residual"))
+
+    def _is_paid(self):
+        self.ensure_one()
+        return self.currency_id.is_zero(self._residual_company())
 
     # ------------------------------------------------------------------
     # Amounts
@@ -380,20 +441,12 @@ class DunningCollectionCase(models.Model):
             ],
             limit=1,
         )
-        line_commands = [
-            Command.create(
-                {
-                    "move_line_id": ml.id,
-                    "amount_original": abs(ml.amount_currency),
-                    "amount_opening": ml.amount_residual_currency,
-                    "amount_opening_company": ml.amount_residual,
-                }
-            )
-            for ml in move_lines
-        ]
+        line_commands = [Command.create({"move_line_id": ml.id}) for ml in move_lines]
+        # The callers checked the right (the legal level of a reminder, or a
+        # credit manager's wizard): lines hold amounts read from accounting.
         if case:
             if line_commands:
-                case.line_ids = line_commands
+                case.sudo().line_ids = line_commands
                 case.message_post(
                     body=_(
                         "Invoices added to the case: %s",
@@ -409,18 +462,23 @@ class DunningCollectionCase(models.Model):
                 _("Configure the stages of collection cases: there is no open stage.")
             )
         responsible = partner._dunning_responsible(company)
-        case = self.with_company(company).create(
-            {
-                "company_id": company.id,
-                "partner_id": partner.id,
-                "user_id": responsible.id,
-                "origin": origin,
-                "communication_id": communication.id if communication else False,
-                "stage_id": stage.id,
-                "line_ids": line_commands,
-            }
+        case = (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "user_id": responsible.id,
+                    "origin": origin,
+                    "communication_id": communication.id if communication else False,
+                    "stage_id": stage.id,
+                    "line_ids": line_commands,
+                }
+            )
         )
-        case.activity_schedule(
+        case = case.with_env(self.env)
+        case.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=case.date_opened,
             user_id=responsible.id,
@@ -475,15 +533,20 @@ class DunningCollectionCase(models.Model):
         cases.with_context(dunning_collection_date=today)._refresh_payments()
 
     def _refresh_payments(self):
-        """Close the cases paid in full; write off the rest of settled ones."""
+        """Close the cases paid in full; write off the rest of settled ones.
+
+        Amounts come from accounting: the residual of the cases' journal items,
+        and the amount due when the credit manager agreed the settlement.
+        """
         for case in self.filtered(lambda c: not c.is_closed):
             currency = case.currency_id
-            residual = sum(case.line_ids.mapped("amount_residual_company"))
+            residual = case._residual_company()
             if currency.is_zero(residual):
-                case.with_context(
-                    collection_stage_source="system",
-                    collection_stage_note=_("All invoices are paid."),
-                ).stage_id = case._closing_stage("paid")
+                case._move_to_stage(
+                    case._closing_stage("paid"),
+                    source="system",
+                    note=_("All invoices are paid."),
+                )
                 continue
             if case.settlement_amount:
                 received = case.settlement_base - residual
@@ -539,13 +602,14 @@ class DunningCollectionCase(models.Model):
             if case.is_closed:
                 raise UserError(_("Case %s is closed.", case.name))
 
-    def _agree_settlement(self, amount, note=False):
+    def _agree_settlement(self, amount, note=None):
         """Record the amount agreed; written off at once if already received."""
         self._check_credit_manager()
         self._check_open()
         self.ensure_one()
+        note = self._check_note(note)
         currency = self.currency_id
-        residual = sum(self.line_ids.mapped("amount_residual_company"))
+        residual = self._residual_company()
         if currency.compare_amounts(amount, 0) <= 0 or (
             currency.compare_amounts(amount, residual) >= 0
         ):
@@ -556,7 +620,7 @@ class DunningCollectionCase(models.Model):
                     due=format_amount(self.env, residual, currency),
                 )
             )
-        self.sudo().write(
+        self._write_controlled(
             {
                 "settlement_amount": amount,
                 "settlement_base": residual,
@@ -568,19 +632,37 @@ class DunningCollectionCase(models.Model):
                 "Settlement agreed: %(amount)s of %(due)s due. %(note)s",
                 amount=format_amount(self.env, amount, currency),
                 due=format_amount(self.env, residual, currency),
-                note=note or "",
+                note=note,
             )
         )
         self.sudo()._refresh_payments()
 
-    def _write_off(self, note=False):
+    def _write_off(self, note=None):
         """Write off everything still due and close the case."""
         self._check_credit_manager()
         self._check_open()
+        note = self._check_note(note)
         for case in self:
             case.sudo()._write_off_remaining(
-                "written_off", note or _("Written off by %s.", self.env.user.name)
+                "written_off",
+                _(
+                    "Written off by %(user)s: %(note)s",
+                    user=self.env.user.name,
+                    note=note,
+                ),
             )
+
+    def _check_note(self, note):
+        """The credit manager's reason, kept in the chatter and the stage log."""
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError(
+                _(
+                    "Say why the case is settled or written off: the note is kept "
+                    "with the write-off."
+                )
+            )
+        return note
 
     def _write_off_remaining(self, kind, note):
         """A balanced entry crediting each open receivable line (debit on the
@@ -663,12 +745,12 @@ class DunningCollectionCase(models.Model):
                     lambda line, acc=receivable: line.account_id == acc
                 )
                 (lines | credits).reconcile()
-            self.write({"writeoff_move_id": move.id, "amount_written_off": amount})
-        self.with_context(
-            collection_stage_source="system",
-            collection_stage_note=note,
-            collection_closing=True,
-        ).stage_id = self._closing_stage(kind)
+            self._write_controlled(
+                {"writeoff_move_id": move.id, "amount_written_off": amount}
+            )
+        self._move_to_stage(
+            self._closing_stage(kind), source="system", note=note, booked=True
+        )
         self.message_post(body=note)
         return move
 
@@ -686,6 +768,46 @@ class DunningCollectionCase(models.Model):
             "target": "new",
             "context": {"default_case_id": self.id},
         }
+
+    def _action_move_stage(self, stage, note):
+        """A user moves an open case to ``stage`` (Move to Stage wizard)."""
+        self.ensure_one()
+        self.check_access("write")
+        self._check_open()
+        if stage.company_id and stage.company_id != self.company_id:
+            raise UserError(
+                _("Stage %s belongs to another company.", stage.display_name)
+            )
+        self._move_to_stage(stage, source="user", note=note)
+
+    def action_reopen(self):
+        """A credit manager reopens a case closed as paid whose payment was
+        undone (a bounced transfer, a reversed reconciliation)."""
+        self._check_credit_manager(
+            _("Only Credit Managers can reopen a collection case.")
+        )
+        for case in self:
+            if not case.is_closed:
+                raise UserError(_("Case %s is open.", case.name))
+            if case.closing_kind != "paid" or case._is_paid():
+                raise UserError(
+                    _(
+                        "Case %s can only be reopened when it closed as paid and "
+                        "its invoices are due again; a settled or written-off "
+                        "case stays closed: open a new case for what is due.",
+                        case.name,
+                    )
+                )
+            stage = case.with_company(case.company_id)._default_stage()
+            before = case.stage_id
+            case._write_controlled({"stage_id": stage.id, "date_closed": False})
+            case._log_stage(
+                before,
+                stage,
+                "user",
+                _("Reopened by %s: the invoices are due again.", self.env.user.name),
+            )
+        return True
 
     def action_settle(self):
         self.ensure_one()
@@ -796,13 +918,14 @@ class DunningCollectionCase(models.Model):
             ],
             limit=1,
         )
-        vals = {"agency_case_id": agency_case_id} if agency_case_id else {}
+        if agency_case_id:
+            self.agency_case_id = agency_case_id
         if handed and handed.sequence > self.stage_id.sequence:
-            vals["stage_id"] = handed.id
-        self.with_context(
-            collection_stage_source="system",
-            collection_stage_note=_("Case file sent to %s.", agency.display_name),
-        ).write(vals)
+            self._move_to_stage(
+                handed,
+                source="system",
+                note=_("Case file sent to %s.", agency.display_name),
+            )
         self.message_post(
             body=_(
                 "Case file %(file)s (SHA-256 %(sum)s) sent to %(agency)s by "
@@ -1048,8 +1171,10 @@ class DunningCollectionCase(models.Model):
         )
 
     def _agency_client(self, agency):
-        url = agency.sudo().collection_endpoint_url
-        token = agency.sudo().collection_api_token
+        # The case's company's own endpoint and token with this agency.
+        agency = agency.sudo().with_company(self.company_id)
+        url = agency.collection_endpoint_url
+        token = agency.collection_api_token
         session = requests.Session()
         if requests.utils.urlparse(url or "").hostname in LOCAL_HOSTS:
             session.trust_env = False  # no proxy for this machine
@@ -1095,10 +1220,14 @@ class DunningCollectionCase(models.Model):
     # ------------------------------------------------------------------
 
     def _apply_agency_status(self, status, note=""):
-        """Move the case to the stage mapped to the agency's ``status``.
+        """What the agency's ``status`` does to the case (webhook, as superuser
+        once the signature is checked): ``(stage, outcome)``.
 
-        Returns the stage, or raises UserError when none is mapped or the stage
-        needs a credit manager (settled, written off).
+        A status moves an open case forward to the stage that lists it
+        (``applied``; ``unchanged`` when it is there already). It never closes a
+        case nor reopens one: a closing status, or any status on a closed case,
+        is ``proposed`` to a credit manager as a to-do, and the case stays as it
+        is. An unknown status or a stage before the current one raise UserError.
         """
         self.ensure_one()
         status = (status or "").strip().lower()
@@ -1108,21 +1237,69 @@ class DunningCollectionCase(models.Model):
         stage = stages.filtered(lambda s: status in s._agency_statuses())[:1]
         if not stage:
             raise UserError(_("Unknown status %r.", status))
-        if stage.is_closed and stage.closing_kind != "paid":
+        report = _(
+            "%(agency)s reports %(status)s. %(note)s",
+            agency=self.agency_id.display_name,
+            status=status,
+            note=note or "",
+        ).strip()
+        if self.is_closed or stage.is_closed:
+            self._propose_to_credit_manager(stage, report)
+            return stage, "proposed"
+        if stage == self.stage_id:
+            return stage, "unchanged"
+        if (stage.sequence, stage.id) < (self.stage_id.sequence, self.stage_id.id):
             raise UserError(
-                _("Status %r needs a credit manager: it is not applied.", status)
-            )
-        if stage != self.stage_id:
-            self.with_context(
-                collection_stage_source="agency",
-                collection_stage_note=_(
-                    "%(agency)s reports %(status)s. %(note)s",
-                    agency=self.agency_id.display_name,
+                _(
+                    "Status %(status)r would move case %(case)s back from "
+                    "%(current)s to %(stage)s: stages only move forward.",
                     status=status,
-                    note=note or "",
-                ).strip(),
-            ).stage_id = stage
-        return stage
+                    case=self.name,
+                    current=self.stage_id.name,
+                    stage=stage.name,
+                )
+            )
+        self._move_to_stage(stage, source="agency", note=report)
+        return stage, "applied"
+
+    def _propose_to_credit_manager(self, stage, report):
+        """A to-do for the company's credit manager: the agency reports what
+        only accounting (paid) or a credit manager (settled, written off,
+        reopened) may decide."""
+        self.ensure_one()
+        manager = self.company_id._dunning_credit_manager() or self.user_id
+        if self.is_closed:
+            summary = _(
+                "Agency reports %(stage)s on closed case %(case)s",
+                stage=stage.name,
+                case=self.name,
+            )
+            what = _(
+                "The case stays closed. If it must go on, reopen it (a paid case "
+                "whose payment was undone) or open a new one."
+            )
+        else:
+            summary = _(
+                "Agency reports %(stage)s on case %(case)s",
+                stage=stage.name,
+                case=self.name,
+            )
+            if stage.closing_kind == "paid":
+                what = _(
+                    "The case closes as paid by itself once its invoices are "
+                    "paid: register the payment the agency collected."
+                )
+            else:
+                what = _("Settle or write off the case if you agree.")
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=manager.id,
+            summary=summary,
+            note=Markup("<p>%s</p><p>%s</p>") % (report, what),
+        )
+        self.message_post(
+            body=Markup("%s<br/>%s") % (report, what), author_id=self.agency_id.id
+        )
 
     def _export_data(self):
         """All the data of the case, for a request of the customer (GDPR art. 15)."""
@@ -1186,6 +1363,8 @@ class DunningCollectionCase(models.Model):
             indent=2,
             sort_keys=True,
         ).encode()
+        # Attached to no record: only the credit manager who asked for it (and
+        # the administrators) can download it, not whoever reads the customer.
         return (
             self.env["ir.attachment"]
             .sudo()
@@ -1194,8 +1373,8 @@ class DunningCollectionCase(models.Model):
                     "name": _("Collection cases of %s.json", partner.display_name),
                     "raw": payload,
                     "mimetype": "application/json",
-                    "res_model": "res.partner",
-                    "res_id": partner.commercial_partner_id.id,
+                    "res_model": False,
+                    "res_id": False,
                 }
             )
         )

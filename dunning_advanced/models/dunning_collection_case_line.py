@@ -1,17 +1,28 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class DunningCollectionCaseLine(models.Model):
     """An invoice (its receivable line) in a collection case.
 
     The residual at opening is kept; the residual now is the journal item's,
-    so payments show at once.
+    so payments show at once. The amounts at opening are read from the journal
+    item when the line is made, never given: a case claims (and writes off)
+    only what accounting says the customer owes.
     """
 
     _name = "dunning.collection.case.line"
     _description = "Collection Case Invoice"
+    _inherit = ["dunning.controlled.fields.mixin"]
     _order = "date_maturity, id"
     _check_company_auto = True
+    _dunning_controlled_fields = (
+        "case_id",
+        "move_line_id",
+        "amount_original",
+        "amount_opening",
+        "amount_opening_company",
+    )
 
     case_id = fields.Many2one(
         "dunning.collection.case", required=True, ondelete="cascade", index=True
@@ -64,3 +75,47 @@ class DunningCollectionCaseLine(models.Model):
             claims = case._line_claims(lines)
             for line in lines:
                 line.interest_amount, line.compensation_amount = claims[line.id]
+
+    @api.constrains("case_id", "move_line_id")
+    def _check_move_line(self):
+        for line in self:
+            ml = line.move_line_id
+            case = line.case_id
+            if (
+                ml.account_type != "asset_receivable"
+                or ml.parent_state != "posted"
+                or ml.company_id != case.company_id
+            ):
+                raise ValidationError(
+                    _(
+                        "%(item)s is not a posted receivable of %(company)s: only "
+                        "customer invoices go into a collection case.",
+                        item=ml.display_name,
+                        company=case.company_id.name,
+                    )
+                )
+            if ml.partner_id.commercial_partner_id != case.partner_id:
+                raise ValidationError(
+                    _(
+                        "%(invoice)s is owed by %(debtor)s, not by %(customer)s of "
+                        "case %(case)s: a case is for one debtor.",
+                        invoice=ml.move_id.display_name,
+                        debtor=ml.partner_id.commercial_partner_id.display_name,
+                        customer=case.partner_id.display_name,
+                        case=case.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        for line in lines:
+            ml = line.move_line_id
+            line._write_controlled(
+                {
+                    "amount_original": abs(ml.amount_currency),
+                    "amount_opening": ml.amount_residual_currency,
+                    "amount_opening_company": ml.amount_residual,
+                }
+            )
+        return lines

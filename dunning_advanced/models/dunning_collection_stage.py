@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 CLOSING_KINDS = [
     ("paid", "Paid"),
@@ -60,6 +60,31 @@ class DunningCollectionStage(models.Model):
                         stage.name,
                     )
                 )
+
+    def write(self, vals):
+        # Cases take is_closed and closing_kind from their stage: a stage with
+        # cases does not start or stop closing them, nor change how.
+        if {"is_closed", "closing_kind"}.intersection(vals):
+            changed = self.filtered(
+                lambda s: s.is_closed != bool(vals.get("is_closed", s.is_closed))
+                or s.closing_kind != (vals.get("closing_kind", s.closing_kind) or False)
+            )
+            if changed:
+                used = (
+                    self.env["dunning.collection.case"]
+                    .sudo()
+                    .search_count([("stage_id", "in", changed.ids)], limit=1)
+                )
+                if used:
+                    raise UserError(
+                        _(
+                            "Collection cases are in stage %s: it cannot start or "
+                            "stop closing cases, nor change how they end. Add a new "
+                            "stage instead.",
+                            ", ".join(changed.mapped("name")),
+                        )
+                    )
+        return super().write(vals)
 
     def _agency_statuses(self):
         self.ensure_one()

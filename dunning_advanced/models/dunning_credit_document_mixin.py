@@ -58,13 +58,16 @@ class DunningCreditDocumentMixin(models.AbstractModel):
     def _check_credit_approval_rights(self):
         self.env["res.partner"]._check_credit_manager(_("approve a document on hold"))
 
-    def _credit_approval_covers(self):
-        """Whether a credit manager approved this document at its current total."""
+    def _credit_approval_covers(self, partner=None):
+        """Whether a credit manager approved this document, for ``partner``
+        (its customer by default), at its current total."""
         self.ensure_one()
         approval = self.credit_approval_id.sudo()
+        partner = partner or self.partner_id
         return bool(
             approval
-            and approval.partner_id == self.partner_id.commercial_partner_id
+            and approval.document_ref == self
+            and approval.partner_id == partner.commercial_partner_id
             and approval.currency_id == self.currency_id
             and self.currency_id.compare_amounts(self.amount_total, approval.amount)
             <= 0

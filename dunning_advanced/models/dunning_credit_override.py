@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 DOCUMENT_MODELS = [("sale.order", "Sale Order"), ("account.move", "Invoice")]
 
@@ -48,6 +49,24 @@ class DunningCreditOverride(models.Model):
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
     release_until = fields.Date(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Entries come from the actions that hold, release and approve (as
+        superuser, once they checked the credit manager's right), never from a
+        user's create: who and when are those of the action, not given."""
+        if not self.env.su:
+            raise AccessError(
+                _(
+                    "The credit override log is written by the Put on Hold, "
+                    "Release Hold and Approve actions only."
+                )
+            )
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            vals["date"] = now
+            vals.setdefault("user_id", self.env.uid)
+        return super().create(vals_list)
 
     @api.depends("override_type", "partner_id", "document_ref")
     def _compute_name(self):

@@ -15,10 +15,16 @@ class DunningDispute(models.Model):
 
     _name = "dunning.dispute"
     _description = "Disputed Invoice"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.controlled.fields.mixin",
+    ]
     _order = "state, id desc"
     _check_company_auto = True
     _dunning_line_filter = True
+    # Resolved, rejected or reopened with the dispute's buttons only.
+    _dunning_controlled_fields = ("state", "resolution_date")
 
     name = fields.Char(
         string="Reference",
@@ -129,10 +135,12 @@ class DunningDispute(models.Model):
         return self._close("rejected")
 
     def action_reopen(self):
-        self.write({"state": "open", "resolution_date": False})
+        self.check_access("write")
+        self._write_controlled({"state": "open", "resolution_date": False})
         return True
 
     def _close(self, state):
+        self.check_access("write")
         for dispute in self:
             if dispute.state != "open":
                 raise UserError(_("Dispute %s is not open any more.", dispute.name))
@@ -144,7 +152,9 @@ class DunningDispute(models.Model):
                         dispute.name,
                     )
                 )
-        self.write({"state": state, "resolution_date": fields.Date.context_today(self)})
+        self._write_controlled(
+            {"state": state, "resolution_date": fields.Date.context_today(self)}
+        )
         self.activity_feedback(
             ["mail.mail_activity_data_todo"], feedback=_("Dispute settled.")
         )

@@ -29,10 +29,23 @@ class DunningInstalmentPlan(models.Model):
 
     _name = "dunning.instalment.plan"
     _description = "Instalment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.controlled.fields.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
     _dunning_line_filter = True
+    # Completed or broken is the run's finding from the payments, the amount
+    # to repay what the invoices owe: set by the plan's actions only.
+    _dunning_controlled_fields = (
+        "state",
+        "activation_date",
+        "closed_date",
+        "residual_at_activation",
+        "amount_total",
+    )
 
     name = fields.Char(
         string="Reference",
@@ -170,6 +183,28 @@ class DunningInstalmentPlan(models.Model):
                     )
                 )
 
+    @api.constrains("grace_days", "first_date", "state")
+    def _check_dates(self):
+        today = fields.Date.context_today(self)
+        for plan in self:
+            if plan.grace_days < 0:
+                raise ValidationError(
+                    _(
+                        "Grace days are 0 or more: %s would break the plan before "
+                        "an instalment is due.",
+                        plan.grace_days,
+                    )
+                )
+            if plan.state == "draft" and plan.first_date < today:
+                raise ValidationError(
+                    _(
+                        "The first instalment of %(plan)s is due on %(date)s, in the "
+                        "past: a plan starts from today on.",
+                        plan=plan.name,
+                        date=format_date(self.env, plan.first_date),
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -182,18 +217,34 @@ class DunningInstalmentPlan(models.Model):
                 vals["partner_id"] = partner.commercial_partner_id.id
         return super().create(vals_list)
 
+    def write(self, vals):
+        # What the plan repays is fixed once it starts.
+        if not self.env.su and "move_ids" in vals:
+            started = self.filtered(lambda p: p.state != "draft")
+            if started:
+                raise UserError(
+                    _(
+                        "Plan %s has started: its invoices are fixed. Cancel it "
+                        "and draw up a new one.",
+                        started[:1].name,
+                    )
+                )
+        return super().write(vals)
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
     def action_compute_instalments(self):
         """Split what the invoices owe into the dated instalments."""
+        self.check_access("write")
         for plan in self:
             if plan.state != "draft":
                 raise UserError(
                     _("Plan %s is not a draft: its instalments are fixed.", plan.name)
                 )
-            plan._compute_amount_total()
+            # Read from the invoices again, as the system (controlled field).
+            plan.sudo()._compute_amount_total()
             try:
                 rows = schedule(
                     Decimal(str(plan.amount_total)),
@@ -213,6 +264,7 @@ class DunningInstalmentPlan(models.Model):
 
     def action_activate(self):
         """Start the plan: its invoices follow its dates instead of dunning."""
+        self.check_access("write")
         for plan in self:
             if plan.state != "draft":
                 raise UserError(_("Only a draft plan can be started."))
@@ -245,7 +297,7 @@ class DunningInstalmentPlan(models.Model):
                         busy.name,
                     )
                 )
-            plan.write(
+            plan._write_controlled(
                 {
                     "state": "active",
                     "activation_date": fields.Date.context_today(plan),
@@ -267,17 +319,19 @@ class DunningInstalmentPlan(models.Model):
         return True
 
     def action_cancel(self):
+        self.check_access("write")
         if self.filtered(lambda p: p.state not in ("draft", "active")):
             raise UserError(_("Only a draft or active plan can be cancelled."))
-        self.write(
+        self._write_controlled(
             {"state": "cancelled", "closed_date": fields.Date.context_today(self)}
         )
         return True
 
     def action_draft(self):
+        self.check_access("write")
         if self.filtered(lambda p: p.state != "cancelled"):
             raise UserError(_("Only a cancelled plan can be set back to draft."))
-        self.write({"state": "draft", "closed_date": False})
+        self._write_controlled({"state": "draft", "closed_date": False})
         return True
 
     # ------------------------------------------------------------------
@@ -337,7 +391,7 @@ class DunningInstalmentPlan(models.Model):
         missed instalment."""
         completed, broken = self._dunning_due_plans(company, today)
         for plan in completed:
-            plan.write({"state": "completed", "closed_date": today})
+            plan._write_controlled({"state": "completed", "closed_date": today})
             plan.message_post(
                 body=_("All instalments paid: plan completed."),
                 subtype_xmlid="mail.mt_note",
@@ -347,7 +401,7 @@ class DunningInstalmentPlan(models.Model):
 
     def _break(self, today, due):
         self.ensure_one()
-        self.write({"state": "broken", "closed_date": today})
+        self._write_controlled({"state": "broken", "closed_date": today})
         money = self.currency_id
         missed = self.line_ids.filtered(lambda line: line.state != "paid")[:1]
         body = _(

@@ -10,6 +10,10 @@ from ..lib.late_interest import (
     compute_interest_with_payments,
 )
 
+# No statutory rate ever came near it (the highest B2B rate since 2002 is
+# 12.5 %): a larger figure is a typo, such as 900 for 9.00.
+MAX_RATE = 100.0
+
 RATE_KINDS = [
     (KIND_B2B, "Late payment B2B (ECB rate + 8 points, D.Lgs. 231/2002)"),
     (KIND_LEGAL, "Legal rate (art. 1284 c.c.)"),
@@ -54,6 +58,18 @@ class DunningInterestRate(models.Model):
                         "annual rate in percent, 0 or more (e.g. 10.15).",
                         period=period,
                         rate=rate.rate,
+                    )
+                )
+            if rate.rate > MAX_RATE:
+                period = f"{rate.date_from} – {rate.date_to}"
+                raise ValidationError(
+                    _(
+                        "The rate of %(period)s is %(rate)s %%, more than %(max)s %%: "
+                        "enter the annual rate in percent as published (e.g. "
+                        "10.15).",
+                        period=period,
+                        rate=rate.rate,
+                        max=MAX_RATE,
                     )
                 )
             overlap = self.search(

@@ -141,6 +141,20 @@ class DunningLevel(models.Model):
                     )
                 )
 
+    @api.constrains("min_amount", "tolerance")
+    def _check_amounts(self):
+        for level in self:
+            if level.min_amount < 0 or level.tolerance < 0:
+                raise ValidationError(
+                    _(
+                        "Level %(level)s: the minimum amount and the tolerance are "
+                        "amounts of 0 or more (%(minimum)s and %(tolerance)s given).",
+                        level=level.name,
+                        minimum=level.min_amount,
+                        tolerance=level.tolerance,
+                    )
+                )
+
     @api.constrains("fee_type", "fee_fixed", "fee_percent", "fee_cap")
     def _check_fee(self):
         for level in self:

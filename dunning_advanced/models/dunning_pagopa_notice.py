@@ -3,7 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_repr
 
 from ..lib.gpd_client import GpdError, build_debt_position
@@ -61,10 +61,23 @@ class DunningPagopaNotice(models.Model):
 
     _name = "dunning.pagopa.notice"
     _description = "pagoPA Payment Notice"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dunning.controlled.fields.mixin"]
     _order = "id desc"
     _rec_name = "notice_code"
     _check_company_auto = True
+    # Issued by the sequence and changed by GPD's answers only.
+    _dunning_controlled_fields = (
+        "notice_code",
+        "iuv",
+        "iupd",
+        "state",
+        "last_error",
+        "gpd_checked_at",
+        "payment_id",
+        "paid_date",
+        "receipt_id",
+        "attachment_id",
+    )
 
     company_id = fields.Many2one(
         "res.company",
@@ -169,19 +182,43 @@ class DunningPagopaNotice(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        eur = self.env.ref("base.EUR")
         for vals in vals_list:
             company = self.env["res.company"].browse(
                 vals.get("company_id") or self.env.company.id
             )
-            if company.currency_id != self.env.ref("base.EUR") and not vals.get(
-                "currency_id"
-            ):
-                vals["currency_id"] = self.env.ref("base.EUR").id
-            code = self._next_notice_code(company)
-            vals.update(
-                notice_code=code, iuv=iuv_from_notice_code(code), iupd="DUN-" + code
+            if company.currency_id != eur and not vals.get("currency_id"):
+                vals["currency_id"] = eur.id
+        # The record first, its number after: a creation refused (rights,
+        # amount, company) must not burn a notice number, which is never
+        # given again.
+        notices = super().create(vals_list)
+        for notice in notices:
+            code = self._next_notice_code(notice.company_id)
+            notice._write_controlled(
+                {
+                    "notice_code": code,
+                    "iuv": iuv_from_notice_code(code),
+                    "iupd": "DUN-" + code,
+                }
             )
-        return super().create(vals_list)
+        return notices
+
+    def write(self, vals):
+        # What GPD holds (amount, due date, debtor, invoices) changes with the
+        # notice's own synchronisation only, once it is published.
+        frozen = {"amount", "date_due", "partner_id", "move_ids", "currency_id"}
+        if not self.env.su and frozen.intersection(vals):
+            for notice in self:
+                if notice.state not in ("draft", "error"):
+                    raise UserError(
+                        _(
+                            "Notice %s is on pagoPA: withdraw it and issue a new "
+                            "one to change its amount, due date or invoices.",
+                            notice.notice_code,
+                        )
+                    )
+        return super().write(vals)
 
     @api.model
     def _next_notice_code(self, company):
@@ -246,7 +283,7 @@ class DunningPagopaNotice(models.Model):
         notice."""
         self._check_dunning_user()
         todo = self.filtered(lambda n: n.state in ("draft", "error"))
-        todo.sudo().write(
+        todo._write_controlled(
             {"state": "draft", "publish_attempts": 0, "publish_next_try": False}
         )
         self.env.ref("dunning_advanced.ir_cron_publish_pagopa_notices")._trigger()
@@ -282,7 +319,8 @@ class DunningPagopaNotice(models.Model):
         if not self.env.su and not self.env.user.has_group(
             "dunning_advanced.group_dunning_user"
         ):
-            raise UserError(_("Only Dunning Users can act on pagoPA notices."))
+            raise AccessError(_("Only Dunning Users can act on pagoPA notices."))
+        self.check_access("write")
 
     def _notify(self, errors, success):
         if not errors:
@@ -363,7 +401,7 @@ class DunningPagopaNotice(models.Model):
         never_sent = self.filtered(
             lambda n: n.state == "draft" and not n.publish_attempts
         )
-        never_sent.write({"state": "invalidated", "last_error": False})
+        never_sent._write_controlled({"state": "invalidated", "last_error": False})
         for notice in never_sent:
             notice.message_post(body=_("Notice withdrawn: %s.", reason))
         (self - never_sent).write(
@@ -437,9 +475,9 @@ class DunningPagopaNotice(models.Model):
                 vals["publish_next_try"] = now + timedelta(minutes=minutes)
             else:
                 vals["state"] = "error"
-            self.write(vals)
+            self._write_controlled(vals)
             return
-        self.write(
+        self._write_controlled(
             {
                 "state": "published",
                 "last_error": False,
@@ -460,7 +498,7 @@ class DunningPagopaNotice(models.Model):
                     if error.status != 404:  # never created on GPD: nothing to do
                         errors.append(notice._log_error(_("withdrawing"), error))
                         continue
-            notice.write({"state": "invalidated", "last_error": False})
+            notice._write_controlled({"state": "invalidated", "last_error": False})
             notice.message_post(body=_("Notice withdrawn: %s.", reason))
         return errors
 
@@ -476,7 +514,7 @@ class DunningPagopaNotice(models.Model):
             except GpdError as error:
                 errors.append(notice._log_error(_("checking"), error))
                 continue
-            notice.gpd_checked_at = fields.Datetime.now()
+            notice._write_controlled({"gpd_checked_at": fields.Datetime.now()})
             if status.paid or any(option.paid for option in status.options):
                 notice._register_payment(status)
                 continue
@@ -499,7 +537,7 @@ class DunningPagopaNotice(models.Model):
                     errors.append(notice._log_error(_("updating"), error))
                     continue
                 old = notice.amount
-                notice.amount = float(Decimal(cents) / 100)
+                notice.sudo().amount = float(Decimal(cents) / 100)
                 notice.message_post(
                     body=_(
                         "Partial payment received: amount lowered from %(old)s to "
@@ -544,7 +582,7 @@ class DunningPagopaNotice(models.Model):
                 )
             )
             payment = wizard._create_payments()
-        self.write(
+        self._write_controlled(
             {
                 "state": "paid",
                 "payment_id": payment[:1].id,
@@ -577,7 +615,7 @@ class DunningPagopaNotice(models.Model):
         request_id = getattr(error, "request_id", None)
         if request_id:
             message += " " + _("(request id %s)", request_id)
-        self.write(
+        self._write_controlled(
             {
                 "state": "error"
                 if self.state == "draft" and not keep_draft
@@ -616,8 +654,8 @@ class DunningPagopaNotice(models.Model):
                 try:
                     part.with_company(company)._gpd_sync()
                 except UserError as error:  # settings incomplete: say it, go on
-                    part.write({"last_error": str(error)})
-                part.filtered(lambda n: n.state == "published").write(
+                    part._write_controlled({"last_error": str(error)})
+                part.filtered(lambda n: n.state == "published")._write_controlled(
                     {"gpd_checked_at": now}
                 )
             done += len(batch)
@@ -758,5 +796,5 @@ class DunningPagopaNotice(models.Model):
                 "description": str(self.amount_cents),
             }
         )
-        self.attachment_id = attachment
+        self._write_controlled({"attachment_id": attachment.id})
         return attachment

@@ -2,6 +2,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
+# A wait longer than this is an instalment plan, not a promise.
+MAX_PROMISE_DAYS = 90
+
 PROMISE_STATES = [
     ("open", "Open"),
     ("kept", "Kept"),
@@ -22,10 +25,17 @@ class DunningPromise(models.Model):
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.controlled.fields.mixin",
+    ]
     _order = "date desc, id desc"
     _check_company_auto = True
     _dunning_line_filter = True
+    # Kept or broken is the run's finding (a broken promise counts in the risk
+    # score), cancelled the user's action; never a written field.
+    _dunning_controlled_fields = ("state", "closed_date", "residual_at_promise")
 
     name = fields.Char(
         string="Reference",
@@ -148,6 +158,59 @@ class DunningPromise(models.Model):
                     )
                 )
 
+    @api.constrains("promise_date", "date", "amount", "move_ids")
+    def _check_pause(self):
+        """A promise pauses the reminders: for a real amount, from the day it
+        was made, for a few weeks at most."""
+        for promise in self:
+            money = promise.currency_id
+            if promise.date < promise.promise_date:
+                raise ValidationError(
+                    _(
+                        "The payment date %(date)s is before the day of the promise "
+                        "%(promised)s: the pause would end before it starts.",
+                        date=format_date(self.env, promise.date),
+                        promised=format_date(self.env, promise.promise_date),
+                    )
+                )
+            if (promise.date - promise.promise_date).days > MAX_PROMISE_DAYS:
+                raise ValidationError(
+                    _(
+                        "A promise pauses reminders for %(days)s days at most "
+                        "(%(date)s asked): for a longer time, agree an instalment "
+                        "plan.",
+                        days=MAX_PROMISE_DAYS,
+                        date=format_date(self.env, promise.date),
+                    )
+                )
+            tolerance = promise.company_id.credit_overdue_tolerance
+            minimum = promise.company_id.currency_id._convert(
+                tolerance,
+                money,
+                promise.company_id,
+                promise.promise_date,
+            )
+            if money.compare_amounts(promise.amount, minimum) <= 0:
+                raise ValidationError(
+                    _(
+                        "A promise of %(amount)s does not pause reminders: promise "
+                        "more than %(minimum)s (the company's overdue tolerance).",
+                        amount=format_amount(self.env, promise.amount, money),
+                        minimum=format_amount(self.env, minimum, money),
+                    )
+                )
+            if promise.state == "open" and promise.move_ids:
+                due = sum(promise.move_ids.mapped("amount_residual"))
+                if money.compare_amounts(promise.amount, due) > 0:
+                    raise ValidationError(
+                        _(
+                            "%(amount)s promised is more than the %(due)s the "
+                            "invoices owe.",
+                            amount=format_amount(self.env, promise.amount, money),
+                            due=format_amount(self.env, due, money),
+                        )
+                    )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -160,8 +223,8 @@ class DunningPromise(models.Model):
                 vals["partner_id"] = partner.commercial_partner_id.id
         promises = super().create(vals_list)
         for promise in promises:
-            promise.residual_at_promise = sum(
-                promise.move_ids.mapped("amount_residual")
+            promise._write_controlled(
+                {"residual_at_promise": sum(promise.move_ids.mapped("amount_residual"))}
             )
             promise.move_ids._message_log_batch(
                 bodies=dict.fromkeys(
@@ -180,9 +243,10 @@ class DunningPromise(models.Model):
         return promises
 
     def action_cancel(self):
+        self.check_access("write")
         if self.filtered(lambda p: p.state != "open"):
             raise UserError(_("Only an open promise can be cancelled."))
-        self.write({"state": "cancelled"})
+        self._write_controlled({"state": "cancelled"})
         return True
 
     # ------------------------------------------------------------------
@@ -237,13 +301,13 @@ class DunningPromise(models.Model):
         """A real run settles the open promises whose date has passed: kept or
         broken (a preview only reads :meth:`_dunning_due_promises`)."""
         kept, broken = self._dunning_due_promises(company, today)
-        kept.write({"state": "kept", "closed_date": today})
+        kept._write_controlled({"state": "kept", "closed_date": today})
         for promise in broken:
             promise._break(today)
 
     def _break(self, today):
         self.ensure_one()
-        self.write({"state": "broken", "closed_date": today})
+        self._write_controlled({"state": "broken", "closed_date": today})
         money = self.currency_id
         body = _(
             "Promise to pay %(ref)s broken: %(promised)s promised by %(date)s, "

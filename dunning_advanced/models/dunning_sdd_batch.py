@@ -1,9 +1,10 @@
+import hashlib
 from datetime import datetime, timedelta
 
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib.sepa_sdd import (
     PAIN_008_001_02,
@@ -37,9 +38,12 @@ class DunningSddBatch(models.Model):
 
     _name = "dunning.sdd.batch"
     _description = "SEPA Direct Debit Batch"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dunning.controlled.fields.mixin"]
     _order = "collection_date desc, id desc"
     _check_company_auto = True
+    # A batch is generated, sent and collected by its buttons only, each
+    # checking the state before and the file it made.
+    _dunning_controlled_fields = ("state", "attachment_id", "file_checksum")
 
     name = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: _("New")
@@ -99,6 +103,13 @@ class DunningSddBatch(models.Model):
     amount_total = fields.Monetary(compute="_compute_totals", store=True)
     attachment_id = fields.Many2one(
         "ir.attachment", string="pain.008 File", readonly=True, copy=False
+    )
+    file_checksum = fields.Char(
+        string="File SHA-256",
+        readonly=True,
+        copy=False,
+        help="Of the file as generated: a file changed afterwards is not sent "
+        "nor booked.",
     )
 
     @api.depends("line_ids.amount")
@@ -182,14 +193,7 @@ class DunningSddBatch(models.Model):
             if reason:
                 skipped.append(f"{invoice.display_name}: {reason}")
                 continue
-            lines.append(
-                {
-                    "invoice_id": invoice.id,
-                    "mandate_id": mandate.id,
-                    "amount": invoice.amount_residual,
-                    "sequence_type": mandate.sequence_type,
-                }
-            )
+            lines.append({"invoice_id": invoice.id, "mandate_id": mandate.id})
         if not lines:
             raise UserError(
                 _(
@@ -213,56 +217,88 @@ class DunningSddBatch(models.Model):
         }
 
     def action_generate(self):
-        """Write the pain.008 file, checked against the official XSD."""
+        """Write the pain.008 file, checked against the official XSD. The
+        amounts are what the invoices owe now."""
+        self._check_rights()
         for batch in self:
             batch._check_state("draft")
+            for line in batch.line_ids:
+                line._write_controlled({"amount": line.invoice_id.amount_residual})
             xml = batch._build_pain008()
-            batch.attachment_id = self.env["ir.attachment"].create(
+            attachment = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"{batch.name.replace('/', '-')}.xml",
+                        "raw": xml,
+                        "mimetype": "application/xml",
+                        "res_model": batch._name,
+                        "res_id": batch.id,
+                    }
+                )
+            )
+            batch._write_controlled(
                 {
-                    "name": f"{batch.name.replace('/', '-')}.xml",
-                    "raw": xml,
-                    "mimetype": "application/xml",
-                    "res_model": batch._name,
-                    "res_id": batch.id,
+                    "attachment_id": attachment.id,
+                    "file_checksum": hashlib.sha256(xml).hexdigest(),
+                    "state": "generated",
                 }
             )
-            batch.state = "generated"
         return True
 
     def action_check_file(self):
-        """Validate the attached file again (it may have been replaced)."""
+        """Validate the attached file again: unchanged since it was generated,
+        and valid against the XSD."""
         for batch in self:
             if not batch.attachment_id:
                 raise UserError(_("Batch %s has no file yet.", batch.name))
+            raw = batch.attachment_id.sudo().raw
             try:
-                validate_pain008(batch.attachment_id.raw, batch.pain_version)
+                validate_pain008(raw, batch.pain_version)
             except ValueError as error:
                 raise UserError(
                     _("File of %(batch)s: %(error)s", batch=batch.name, error=error)
                 ) from error
+            if hashlib.sha256(raw).hexdigest() != batch.file_checksum:
+                raise UserError(
+                    _(
+                        "The file of %s changed since it was generated: reset the "
+                        "batch to draft and generate it again.",
+                        batch.name,
+                    )
+                )
         return True
 
     def action_mark_sent(self):
+        self._check_rights()
         for batch in self:
             batch._check_state("generated")
         self.action_check_file()
-        self.write({"state": "sent"})
+        self._write_controlled({"state": "sent"})
         return True
 
     def action_reset_draft(self):
+        self._check_rights()
         for batch in self:
             batch._check_state("generated")
-        self.attachment_id.unlink()
-        self.write({"state": "draft"})
+        attachments = self.attachment_id
+        self._write_controlled(
+            {"state": "draft", "attachment_id": False, "file_checksum": False}
+        )
+        attachments.sudo().unlink()
         return True
 
     def action_confirm_collected(self):
         """The bank collected: pay and reconcile the invoices, and the
-        mandates used for a first collection go on with RCUR."""
+        mandates used for a first collection go on with RCUR. It books money:
+        a credit manager confirms it, for the amounts of the file sent."""
+        self._check_rights(manager=True)
         for batch in self:
             batch._check_state("sent")
+            batch.action_check_file()
             batch._register_payments()
-            batch.state = "done"
+            batch._write_controlled({"state": "done"})
         return True
 
     def action_download(self):
@@ -278,6 +314,35 @@ class DunningSddBatch(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    def _check_rights(self, manager=False):
+        """Dunning Users prepare and send batches; Credit Managers book them."""
+        group = (
+            "dunning_advanced.group_dunning_credit_manager"
+            if manager
+            else "dunning_advanced.group_dunning_user"
+        )
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(
+                _("Only Credit Managers can confirm that a batch was collected.")
+                if manager
+                else _("Only Dunning Users can prepare direct debit batches.")
+            )
+        self.check_access("write")
+
+    def _check_draft_lines(self):
+        """Collections are added, changed or removed in a draft batch only."""
+        if self.env.su:
+            return
+        for batch in self:
+            if batch.state != "draft":
+                raise UserError(
+                    _(
+                        "Batch %s is no longer a draft: its collections are those "
+                        "of its file. Reset it to draft to change them.",
+                        batch.name,
+                    )
+                )
 
     def _check_state(self, state):
         self.ensure_one()
@@ -325,7 +390,9 @@ class DunningSddBatch(models.Model):
 
     def _register_payments(self):
         self.ensure_one()
-        Register = self.env["account.payment.register"]
+        # The rights were checked (credit manager) and the amounts are those of
+        # the file as generated.
+        Register = self.env["account.payment.register"].sudo()
         for line in self.line_ids:
             wizard = Register.with_context(
                 active_model="account.move", active_ids=line.invoice_id.ids
@@ -338,7 +405,7 @@ class DunningSddBatch(models.Model):
                     "communication": line.end_to_end_id,
                 }
             )
-            line.payment_id = wizard._create_payments()[:1]
+            line._write_controlled({"payment_id": wizard._create_payments()[:1].id})
             mandate = line.mandate_id
             vals = {"last_debit_date": line.collection_date}
             if mandate.sequence_type == "FRST":

@@ -11,8 +11,12 @@ class DunningSddBatchLine(models.Model):
 
     _name = "dunning.sdd.batch.line"
     _description = "SEPA Direct Debit Collection"
+    _inherit = ["dunning.controlled.fields.mixin"]
     _order = "batch_id, collection_date, sequence_type, id"
     _check_company_auto = True
+    # The amount is what the invoice owes (refreshed when the file is made),
+    # the payment the one booked on collection.
+    _dunning_controlled_fields = ("amount", "payment_id")
 
     batch_id = fields.Many2one(
         "dunning.sdd.batch", required=True, ondelete="cascade", index=True
@@ -34,7 +38,6 @@ class DunningSddBatchLine(models.Model):
     amount = fields.Monetary(
         compute="_compute_from_invoice",
         store=True,
-        readonly=False,
         precompute=True,
         required=True,
     )
@@ -66,6 +69,22 @@ class DunningSddBatchLine(models.Model):
             "An invoice can be collected once per batch.",
         )
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        batches = self.env["dunning.sdd.batch"].browse(
+            [vals["batch_id"] for vals in vals_list if vals.get("batch_id")]
+        )
+        batches._check_draft_lines()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.batch_id._check_draft_lines()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_draft(self):
+        self.batch_id._check_draft_lines()
 
     @api.depends("invoice_id")
     def _compute_from_invoice(self):

@@ -223,9 +223,22 @@ class ResCompany(models.Model):
         "credit_warning_percent",
         "credit_warning_overdue_days",
         "credit_hold_overdue_days",
+        "credit_overdue_tolerance",
     )
     def _check_credit_hold_settings(self):
         for company in self:
+            if (
+                company.currency_id.compare_amounts(company.credit_overdue_tolerance, 0)
+                < 0
+            ):
+                raise ValidationError(
+                    _(
+                        "Credit hold settings of %(company)s: the overdue tolerance "
+                        "is an amount of 0 or more (%(amount)s given).",
+                        company=company.name,
+                        amount=company.credit_overdue_tolerance,
+                    )
+                )
             try:
                 company._credit_hold_settings().validate()
             except ValueError as error:

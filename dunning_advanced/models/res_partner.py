@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
@@ -7,12 +9,32 @@ from .dunning_credit_profile import HOLD_STATES, RISK_CLASSES
 
 CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
-# Fields only a credit manager may change.
+# Fields only a credit manager sets, when the partner is created or later: the
+# limit, what stops reminders or where a formal notice goes, what raises or
+# lowers the risk score, and where a case file and its API token are sent.
+# Each change is noted in the partner's chatter (secrets without their value).
 CREDIT_MANAGER_FIELDS = {
     "credit_limit",
     "credit_limit_currency_id",
     "use_partner_credit_limit",
+    "dunning_excluded",
+    "dunning_excluded_until",
+    "dunning_exclusion_reason",
+    "dunning_pec_email",
+    "risk_external_rating",
+    "risk_external_rating_date",
+    "risk_external_rating_source",
+    "collection_agency_kind",
+    "collection_handoff_channel",
+    "collection_endpoint_url",
+    "collection_api_token",
+    "collection_webhook_secret",
 }
+# The email of a lawyer or agency receives case files: theirs too.
+AGENCY_CONTACT_FIELDS = {"email"}
+SECRET_FIELDS = {"collection_api_token", "collection_webhook_secret"}
+# What changes the commercial entity a contact belongs to, hence its holds.
+COMMERCIAL_FIELDS = {"parent_id", "is_company"}
 
 # Who the debtor is for D.Lgs. 231/2002 art. 2: a business (companies, sole
 # traders and professionals alike) or a public administration owes the B2B
@@ -105,7 +127,6 @@ class ResPartner(models.Model):
     risk_explanation = fields.Html(compute="_compute_risk", sanitize=False)
     risk_external_rating = fields.Integer(
         string="External Rating",
-        tracking=True,
         help="Rating from a credit agency, 0 (best) to 100 (worst). Used in the "
         "risk score when a rating date is set.",
     )
@@ -129,13 +150,10 @@ class ResPartner(models.Model):
     )
     dunning_excluded = fields.Boolean(
         string="No Dunning",
-        tracking=True,
         help="No reminder is sent to this customer (until the end date, if set).",
     )
-    dunning_excluded_until = fields.Date(string="No Dunning Until", tracking=True)
-    dunning_exclusion_reason = fields.Char(
-        string="Reason for No Dunning", tracking=True
-    )
+    dunning_excluded_until = fields.Date(string="No Dunning Until")
+    dunning_exclusion_reason = fields.Char(string="Reason for No Dunning")
     dunning_collector_id = fields.Many2one(
         "res.users",
         string="Collector",
@@ -266,6 +284,16 @@ class ResPartner(models.Model):
         self.ensure_one()
         debtor_type = self.commercial_partner_id.dunning_debtor_type
         return KIND_LEGAL if debtor_type == "consumer" else KIND_B2B
+
+    dunning_is_credit_manager = fields.Boolean(
+        compute="_compute_dunning_is_credit_manager",
+        help="The user may change the credit fields (views make them read-only "
+        "for others; the server refuses their changes).",
+    )
+
+    @api.depends_context("uid")
+    def _compute_dunning_is_credit_manager(self):
+        self.dunning_is_credit_manager = self.env.user.has_group(CREDIT_MANAGER)
 
     @api.depends_context("company")
     @api.depends("credit_profile_ids.hold_state", "credit_profile_ids.manual_hold")
@@ -607,10 +635,178 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
+            names = set().union(*vals_list) & CREDIT_MANAGER_FIELDS
+            defaults = self.default_get(list(names)) if names else {}
+            for vals in vals_list:
+                changed = [
+                    fname
+                    for fname in names.intersection(vals)
+                    if vals[fname] and vals[fname] != defaults.get(fname)
+                ]
+                if changed:
+                    self._check_credit_manager(self._dunning_fields_text(changed))
+        partners = super().create(vals_list)
+        for partner, vals in zip(partners, vals_list, strict=True):
+            changed = [
+                fname
+                for fname in CREDIT_MANAGER_FIELDS.intersection(vals)
+                if vals[fname]
+            ]
+            if changed:
+                partner._dunning_note_changes(changed, {})
+        return partners
+
     def write(self, vals):
-        if CREDIT_MANAGER_FIELDS.intersection(vals):
-            self._check_credit_manager(_("change a credit limit"))
-        return super().write(vals)
+        sensitive = CREDIT_MANAGER_FIELDS.intersection(vals)
+        if AGENCY_CONTACT_FIELDS.intersection(vals) and any(
+            self.mapped("collection_agency_kind")
+        ):
+            sensitive |= AGENCY_CONTACT_FIELDS.intersection(vals)
+        if sensitive:
+            self._check_credit_manager(self._dunning_fields_text(sensitive))
+        before = {}
+        if sensitive:
+            before = {
+                partner.id: {
+                    fname: partner.sudo()[fname] for fname in sensitive - SECRET_FIELDS
+                }
+                for partner in self
+            }
+        held = {}
+        if COMMERCIAL_FIELDS.intersection(vals):
+            held = self._dunning_holds_to_carry()
+        res = super().write(vals)
+        if sensitive:
+            for partner in self:
+                partner._dunning_note_changes(sensitive, before[partner.id])
+        if held:
+            self._dunning_carry_holds(held)
+        return res
+
+    def _dunning_fields_text(self, fnames):
+        labels = sorted(
+            self._fields[fname]._description_string(self.env) for fname in fnames
+        )
+        return _("change %s", ", ".join(labels))
+
+    def _dunning_note_changes(self, fnames, before):
+        """A chatter note of what a credit manager changed, old and new values,
+        in which company (for the company-dependent ones); secrets are only said
+        to have changed."""
+        self.ensure_one()
+        partner = self.sudo()
+        lines = []
+        for fname in sorted(fnames):
+            field = self._fields[fname]
+            label = field._description_string(self.env)
+            if fname in SECRET_FIELDS:
+                text = _("%s changed", label)
+            else:
+                old = partner._dunning_value_text(fname, before.get(fname))
+                new = partner._dunning_value_text(fname, partner[fname])
+                text = _("%(field)s: %(old)s → %(new)s", field=label, old=old, new=new)
+            if field.company_dependent:
+                text = _(
+                    "%(change)s (in %(company)s)",
+                    change=text,
+                    company=self.env.company.name,
+                )
+            lines.append(text)
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            _("Changed by %s:", self.env.user.name),
+            Markup().join(Markup("<li>%s</li>") % line for line in lines),
+        )
+        partner.message_post(
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            author_id=self.env.user.partner_id.id,
+        )
+
+    def _dunning_value_text(self, fname, value):
+        field = self._fields[fname]
+        if value is None or value is False or value == "":
+            if field.type == "boolean":
+                return _("No")
+            return "-"
+        if field.type == "boolean":
+            return _("Yes") if value else _("No")
+        if field.type == "many2one":
+            return value.display_name
+        if field.type == "selection":
+            return dict(field._description_selection(self.env)).get(value, value)
+        return str(value)
+
+    def _dunning_holds_to_carry(self):
+        """{partner id: (old commercial partner, [(company, reasons)])}: the
+        holds of each partner's commercial entity, before it changes."""
+        Profile = self.env["dunning.credit.profile"].sudo()
+        result = {}
+        commercials = self.sudo().commercial_partner_id
+        profiles = Profile.search([("partner_id", "in", commercials.ids)])
+        for company, company_profiles in profiles.grouped("company_id").items():
+            Company = Profile.with_company(company)
+            exposures = Company._get_exposure(company_profiles.partner_id, company)
+            for profile in company_profiles.with_company(company):
+                state, reasons = profile._evaluate_hold(
+                    exposures[profile.partner_id.id]
+                )
+                if state != "hold":
+                    continue
+                for partner in self.filtered(
+                    lambda p, c=profile.partner_id: p.commercial_partner_id == c
+                ):
+                    entry = result.setdefault(partner.id, (profile.partner_id, []))
+                    entry[1].append((company, reasons))
+        return result
+
+    def _dunning_carry_holds(self, held):
+        """A customer on hold stays on hold when it moves under another company
+        (or becomes one): the new commercial entity is put on hold in the same
+        companies, with the audit log entry and a chatter note."""
+        Profile = self.env["dunning.credit.profile"].sudo()
+        for partner in self.sudo():
+            old, holds = held.get(partner.id, (None, []))
+            new = partner.commercial_partner_id
+            if not holds or new == old:
+                continue
+            for company, reasons in holds:
+                profile = Profile.with_company(company)._get_or_create(new, company)
+                if profile.manual_hold:
+                    continue
+                reason = _(
+                    "%(partner)s was on credit hold in %(company)s when it moved "
+                    "under %(new)s: the hold follows it. %(reasons)s",
+                    partner=partner.display_name,
+                    company=company.name,
+                    new=new.display_name,
+                    reasons=reasons,
+                )
+                profile.write(
+                    {
+                        "manual_hold": True,
+                        "manual_hold_reason": reason,
+                        "release_until": False,
+                        "release_reason": False,
+                    }
+                )
+                self.env["dunning.credit.override"].sudo().create(
+                    {
+                        "override_type": "hold",
+                        "partner_id": new.id,
+                        "company_id": company.id,
+                        "user_id": self.env.user.id,
+                        "reason": reason,
+                    }
+                )
+                new.message_post(
+                    body=reason,
+                    subtype_xmlid="mail.mt_note",
+                    author_id=self.env.user.partner_id.id,
+                )
+                profile._refresh_hold()
 
     def _check_credit_manager(self, what):
         """Raise AccessError unless the user is a credit manager (or superuser)."""
@@ -657,7 +853,7 @@ class ResPartner(models.Model):
             extra = currency._convert(extra_amount, exposure.currency, company, today)
         state, reasons = profile._evaluate_hold(exposure, extra_amount=extra)
         profile._refresh_hold({commercial.id: exposure})
-        if state != "hold" or document._credit_approval_covers():
+        if state != "hold" or document._credit_approval_covers(commercial):
             return
         money = exposure.currency
 
@@ -720,6 +916,7 @@ class ResPartner(models.Model):
         }
 
     def action_compute_risk_score(self):
+        self.env["dunning.credit.profile"]._check_dunning_user()
         profiles = (
             self.env["dunning.credit.profile"]
             .sudo()
@@ -772,16 +969,22 @@ class ResPartnerCollection(models.Model):
         default="email",
         help="How case files reach them: an email with the ZIP, or their API.",
     )
+    # Per company: each company has its own contract, account and keys with the
+    # agency; a credit manager of one company neither reads nor changes those
+    # of another.
     collection_endpoint_url = fields.Char(
         string="API Endpoint",
+        company_dependent=True,
+        groups=CREDIT_MANAGER,
         help="Base URL of their API (https), e.g. https://api.agency.example/v1; "
         "cases are posted to <URL>/cases.",
     )
     collection_api_token = fields.Char(
-        string="API Token", groups=CREDIT_MANAGER, copy=False
+        string="API Token", company_dependent=True, groups=CREDIT_MANAGER, copy=False
     )
     collection_webhook_secret = fields.Char(
         string="Webhook Secret",
+        company_dependent=True,
         groups=CREDIT_MANAGER,
         copy=False,
         help="Shared secret of the HMAC-SHA256 signature of their status updates.",
@@ -833,6 +1036,14 @@ class ResPartnerCollection(models.Model):
         if not self.env.user.has_group(CREDIT_MANAGER):
             raise AccessError(_("Only Credit Managers can export collection cases."))
         attachment = self.env["dunning.collection.case"]._export_partner_cases(self)
+        self.commercial_partner_id.sudo().message_post(
+            body=_(
+                "Collection cases exported by %s (request of the data subject).",
+                self.env.user.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+            author_id=self.env.user.partner_id.id,
+        )
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{attachment.id}?download=true",

@@ -37,3 +37,9 @@ from . import test_statutory_interest
 from . import test_pagopa_italy
 from . import test_sdd_rulebook
 from . import test_collection_court
+from . import test_security_collection
+from . import test_security_webhook
+from . import test_security_credit
+from . import test_security_payments
+from . import test_input_validation
+from . import test_access_matrix

@@ -279,8 +279,14 @@ class TestCollectionCase(CollectionCommon):
         self.assertEqual(tracked.mapped("new_value_char"), ["Payment order requested"])
         self.assertEqual(tracked.old_value_char, "Formal notice sent")
         # A loss is never booked by moving a card: it needs the write-off.
+        wizard = env["dunning.collection.case.stage"].create(
+            {"case_id": case.id, "stage_id": self.stage_written_off.id, "note": "x"}
+        )
         with self.assertRaisesRegex(UserError, "use Settle or Write Off"):
+            wizard.action_confirm()
+        with self.assertRaises(AccessError):
             case.with_user(self.dunning_user).stage_id = self.stage_written_off
+        self.assertEqual(case.stage_id, self.stage_order)
 
     # ------------------------------------------------------------------
     # Case file

@@ -30,6 +30,8 @@ class TestCollectionWebhook(CollectionCommon, HttpCase):
         self.url = "/dunning/collection/webhook/%s" % self.agency.id
 
     def _post(self, payload, secret=SECRET, signed=True, timestamp=None):
+        self._events = getattr(self, "_events", 0) + 1
+        payload = {"event_id": "evt-%d" % self._events, **payload}
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if signed:
@@ -79,5 +81,13 @@ class TestCollectionWebhook(CollectionCommon, HttpCase):
     def test_status_that_books_a_loss_is_not_applied(self):
         self.stage_written_off.agency_status_codes = "uncollectible"
         response = self._post({"agency_case_id": "AG-77", "status": "uncollectible"})
-        self.assertEqual(response.status_code, 422)
+        # Proposed to a credit manager, not applied.
+        self.assertEqual(response.status_code, 202)
         self.assertEqual(self._state()[0], self.stage_notice)
+        self.assertFalse(self.case.writeoff_move_id)
+        self.assertTrue(
+            any(
+                self.stage_written_off.name in (activity.summary or "")
+                for activity in self.case.activity_ids
+            )
+        )

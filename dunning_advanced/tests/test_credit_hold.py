@@ -258,14 +258,18 @@ class TestCreditHold(DunningTestCommon):
                 as_sales.with_context(**context).action_confirm()
         with self.assertRaises(UserError):
             as_sales.write({"state": "sale"})
-        approval = self.env["dunning.credit.override"].create(
-            {
-                "override_type": "approve",
-                "partner_id": self.customer.id,
-                "reason": "forged",
-                "amount": 1e9,
-                "currency_id": order.currency_id.id,
-            }
+        approval = (
+            self.env["dunning.credit.override"]
+            .sudo()
+            .create(
+                {
+                    "override_type": "approve",
+                    "partner_id": self.customer.id,
+                    "reason": "forged",
+                    "amount": 1e9,
+                    "currency_id": order.currency_id.id,
+                }
+            )
         )
         with self.assertRaises(AccessError):
             as_sales.write({"credit_approval_id": approval.id})

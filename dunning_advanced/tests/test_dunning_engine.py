@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import SUPERUSER_ID
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -14,6 +14,7 @@ from odoo.addons.dunning_advanced.models.dunning_communication import (
 )
 
 from .common import CREDIT_MANAGER, DunningTestCommon, d
+from .common_security import refused
 
 
 class DunningEngineCommon(DunningTestCommon):
@@ -564,6 +565,13 @@ class TestDunningEngine(DunningEngineCommon):
         self.assertGreaterEqual(
             pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page "), 2
         )
+
+    def test_negative_level_minimum_or_tolerance_is_refused(self):
+        for vals in ({"min_amount": -1000.0}, {"tolerance": -50.0}):
+            with refused(self, ValidationError, "0 or more"):
+                self.friendly.write(vals)
+        self.assertGreaterEqual(self.friendly.min_amount, 0)
+        self.assertGreaterEqual(self.friendly.tolerance, 0)
 
     def test_salesperson_cannot_send(self):
         self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")

@@ -8,3 +8,4 @@ from . import dunning_collection_case_settle
 from . import dunning_pagopa_notice_check
 from . import dunning_collection_case_judgement
 from . import dunning_collection_case_handoff_confirm
+from . import res_company_credit_settings

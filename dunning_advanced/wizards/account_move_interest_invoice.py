@@ -4,7 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..lib.late_interest import KIND_B2B
@@ -122,6 +122,15 @@ class AccountMoveInterestInvoice(models.TransientModel):
                     "Interest is charged for days gone by: choose a date up to today, "
                     "not %s.",
                     format_date(self.env, self.date_to),
+                )
+            )
+        if self.invoice_date < self.date_to:
+            raise ValidationError(
+                _(
+                    "The interest invoice is dated %(date)s, before %(to)s, the last "
+                    "day it charges interest for: date it %(to)s or later.",
+                    date=format_date(self.env, self.invoice_date),
+                    to=format_date(self.env, self.date_to),
                 )
             )
         results = self._compute_interests(self._source_moves())
@@ -259,14 +268,20 @@ class AccountMoveInterestInvoice(models.TransientModel):
         Move = self.env["account.move"].with_company(self.company_id)
         invoices = Move
         for (partner, currency), group in groups.items():
-            invoice = Move.create(
-                self._prepare_invoice(
-                    partner, currency, group["results"], group["fees"]
-                )
+            vals = self._prepare_invoice(
+                partner, currency, group["results"], group["fees"]
             )
-            # Rights checked in action_create_invoices: mark it so that the
-            # credit hold lets it be posted, now or later by hand.
-            invoice.sudo().dunning_late_charge_invoice = True
+            # An interest invoice is not reminded: that is the system's rule,
+            # not a user's exclusion (a credit manager's), so it is set by the
+            # system once the user's right to invoice interest was checked;
+            # likewise the mark that lets it past the credit hold, now or when
+            # posted later by hand.
+            exclusion = {
+                fname: vals.pop(fname)
+                for fname in ("dunning_excluded", "dunning_exclusion_reason")
+            }
+            invoice = Move.create(vals)
+            invoice.sudo().write({**exclusion, "dunning_late_charge_invoice": True})
             fee_communications = self.env["dunning.communication"].union(*group["fees"])
             if fee_communications:
                 fee_communications.sudo().write(

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class DunningCollectionCaseSettle(models.TransientModel):
@@ -29,5 +29,5 @@ class DunningCollectionCaseSettle(models.TransientModel):
         if self.action == "settle":
             case._agree_settlement(self.amount, self.note)
         else:
-            case._write_off(_("Written off: %s", self.note))
+            case._write_off(self.note)
         return {"type": "ir.actions.act_window_close"}

@@ -21,8 +21,5 @@ class DunningCollectionCaseStage(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.case_id._check_open()
-        self.case_id.with_context(collection_stage_note=self.note).write(
-            {"stage_id": self.stage_id.id}
-        )
+        self.case_id._action_move_stage(self.stage_id, self.note)
         return {"type": "ir.actions.act_window_close"}

@@ -53,6 +53,9 @@ class DunningDocumentApprove(models.TransientModel):
         document = self._document()
         if not document:
             raise UserError(_("The document to approve no longer exists."))
+        # Seeing the document is enough: a credit manager approves the orders
+        # of every salesperson, also without "All Documents" sales rights.
+        document.check_access("read")
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(_("Say why: the reason is kept in the audit log."))
@@ -73,7 +76,7 @@ class DunningDocumentApprove(models.TransientModel):
                 }
             )
         )
-        document.write({"credit_approval_id": approval.id})
+        document.sudo().write({"credit_approval_id": approval.id})
         body = _(
             "%(document)s approved despite the credit hold by %(user)s for "
             "%(amount)s: %(reason)s",

@@ -1,7 +1,12 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
+
+# Automatic holds only warn until the release date: a credit manager looks at
+# the customer again within half a year.
+MAX_RELEASE_DAYS = 180
 
 
 class ResPartnerCreditHold(models.TransientModel):
@@ -31,11 +36,22 @@ class ResPartnerCreditHold(models.TransientModel):
     @api.constrains("release_until", "action")
     def _check_release_until(self):
         today = fields.Date.context_today(self)
+        latest = today + relativedelta(days=MAX_RELEASE_DAYS)
         for wizard in self:
-            if wizard.action == "release" and (
-                not wizard.release_until or wizard.release_until < today
-            ):
-                raise UserError(_("Choose a release date from today on."))
+            if wizard.action != "release":
+                continue
+            if not wizard.release_until or wizard.release_until < today:
+                raise ValidationError(_("Choose a release date from today on."))
+            if wizard.release_until > latest:
+                raise ValidationError(
+                    _(
+                        "A hold is released for %(days)s days at most (until "
+                        "%(latest)s): release it again then, or raise the credit "
+                        "limit.",
+                        days=MAX_RELEASE_DAYS,
+                        latest=format_date(self.env, latest),
+                    )
+                )
 
     def action_confirm(self):
         self.ensure_one()
