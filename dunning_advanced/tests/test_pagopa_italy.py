@@ -195,7 +195,11 @@ class TestPagopaNoticeTemplate(PagopaCommon):
     def test_incomplete_settings_use_up_no_notice_code(self):
         self.company.pagopa_journal_id = False
         invoice = self._invoice(self.customer, 100.0, d("2026-03-01"))
-        with self.assertRaisesRegex(UserError, "Payment Journal: choose the journal"):
+        # Rolled back as the refused request's transaction would be.
+        with (
+            self.assertRaisesRegex(UserError, "Payment Journal: choose the journal"),
+            self.env.cr.savepoint(),
+        ):
             self._notice(invoice, 100.0)
         self.assertFalse(self.env["dunning.pagopa.notice"].search([]))
         self.company.pagopa_journal_id = self.bank_journal
