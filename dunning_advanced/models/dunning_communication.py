@@ -508,10 +508,14 @@ class DunningCommunication(models.Model):
     def _check_dunning_user(self):
         if not self.env.su and not self.env.user.has_group(DUNNING_USER):
             raise AccessError(_("Only Dunning Users can send or change reminders."))
+        # The record rules too (another company's reminders), whatever the
+        # cache already holds of them.
+        self.check_access("write")
 
     def _check_credit_manager(self):
         if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
             raise AccessError(_("Only Credit Managers can approve reminders."))
+        self.check_access("write")
 
     def _check_not_simulation(self, communications):
         today_by_company = {}

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..lib.dunning_levels import LevelRule
 
@@ -185,6 +185,19 @@ class DunningLevel(models.Model):
                 raise ValidationError(
                     _("Level %s sends an SMS: choose its SMS template.", level.name)
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_by_reminders(self):
+        used = self.env["dunning.communication"].sudo().search_count(
+            [("level_id", "in", self.ids)], limit=1
+        )
+        if used:
+            raise UserError(
+                _(
+                    "These levels are in the reminders already made: they stay for "
+                    "the history. Archive the policy instead, or change the level."
+                )
+            )
 
     def _rules(self):
         return [

@@ -335,6 +335,7 @@ class DunningRun(models.Model):
     def _check_dunning_user(self):
         if not self.env.su and not self.env.user.has_group(DUNNING_USER):
             raise AccessError(_("Only Dunning Users can run dunning."))
+        self.check_access("write")
 
     def action_preview(self):
         """Draft reminders as of the run's date; nothing else is written."""

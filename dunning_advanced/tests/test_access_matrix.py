@@ -8,7 +8,9 @@ as a user of each role on records of the company, each try rolled back:
 
 Then a few cells again over HTTP JSON-RPC, as the web client calls them.
 The engine's models (dunning.run, dunning.communication and its lines, the
-run wizard) are the dunning engine's: their rows are not in this table.
+run wizard) are in both tables: reminders and runs are made by the engine
+only, a Dunning User changes a draft's channels and items and sends it, a
+Credit Manager approves.
 """
 
 import json
@@ -78,6 +80,12 @@ MODEL_MATRIX = {
     "dunning.collection.case.stage": ("", "", "", "", "c", "c", ""),
     "account.move.interest.invoice": ("", "", "", "", "c", "c", ""),
     "dunning.pagopa.notice.check": ("", "", "", "", "c", "c", ""),
+    # The dunning engine: runs and reminders are made by runs only (never
+    # created, never deleted by a user); a draft's channels and items change.
+    "dunning.run": ("", "", "", "", "rw", "rw", ""),
+    "dunning.communication": ("", "", "", "", "rw", "rw", ""),
+    "dunning.communication.line": ("", "", "", "", "rw", "rw", ""),
+    "dunning.run.wizard": ("", "", "", "", "c", "c", ""),
 }
 # Fields of customers and agencies only a credit manager of the company sets.
 FIELD_MATRIX = {
@@ -117,6 +125,14 @@ ACTION_MATRIX = {
     "dunning.instalment.plan: cancel": ("", "", "", "", "x", "x", ""),
     "dunning.dispute: resolve": ("", "", "", "", "x", "x", ""),
     "account.move.interest.invoice: invoice interest": ("", "", "", "", "x", "x", ""),
+    "dunning.run.wizard: preview a run": ("", "", "", "", "x", "x", ""),
+    "dunning.run: refresh preview": ("", "", "", "", "x", "x", ""),
+    "dunning.run: send": ("", "", "", "", "x", "x", ""),
+    "dunning.run: discard": ("", "", "", "", "x", "x", ""),
+    "dunning.communication: send": ("", "", "", "", "x", "x", ""),
+    "dunning.communication: cancel": ("", "", "", "", "x", "x", ""),
+    "dunning.communication: approve": ("", "", "", "", "", "x", ""),
+    "dunning.communication: retry": ("", "", "", "", "x", "x", ""),
 }
 
 
@@ -305,6 +321,33 @@ class MatrixCommon(DunningTestCommon):
                 }
             ),
             "dunning.collection.webhook.event": event,
+            **cls._engine_records(),
+        }
+
+    @classmethod
+    def _engine_records(cls):
+        """A preview of today with one draft reminder (another customer: the
+        first one's credit is in a case)."""
+        debtor = cls._create_customer("Verdi S.p.A.", email="verdi@example.com")
+        # A policy of its own: the default one is deleted by a matrix cell.
+        policy = cls.env["dunning.policy"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        debtor.with_company(cls.company).dunning_policy_id = policy.copy(
+            {"is_default": False, "name": "Matrix engine"}
+        )
+        cls._invoice(debtor, 300.0, d("2026-02-01"), d("2026-02-20"))
+        run = (
+            cls.env["dunning.run"]
+            .sudo()
+            .create({"company_id": cls.company.id, "date": d("2026-03-10")})
+        )
+        run.action_preview()
+        draft = run.communication_ids
+        return {
+            "dunning.run": run,
+            "dunning.communication": draft,
+            "dunning.communication.line": draft.line_ids[:1],
         }
 
     def _attempt(self, attempt):
@@ -348,6 +391,15 @@ class TestAccessMatrix(MatrixCommon):
             "dunning.collection.stage.log": {"note": "Changed"},
             "dunning.collection.handoff": {"message": "Changed"},
             "dunning.collection.webhook.event": {"message": "Changed"},
+            "dunning.run": {
+                "communication_ids": [
+                    Command.update(
+                        self.records["dunning.communication"].id, {"send_letter": True}
+                    )
+                ]
+            },
+            "dunning.communication": {"send_letter": True},
+            "dunning.communication.line": {"include": False},
         }[model]
 
     def _create_vals(self, model):
@@ -482,6 +534,19 @@ class TestAccessMatrix(MatrixCommon):
                 "invoice_date": d("2026-03-10"),
             },
             "dunning.pagopa.notice.check": {"code": "301000000000000144"},
+            "dunning.run": {"company_id": company.id, "date": d("2026-03-10")},
+            "dunning.communication": {
+                "partner_id": customer.id,
+                "level_id": records["dunning.policy"].level_ids[-1:].id,
+                "currency_id": company.currency_id.id,
+                "date": d("2026-03-10"),
+            },
+            "dunning.communication.line": {
+                "communication_id": records["dunning.communication"].id,
+                "move_line_id": self.receivable_line.id,
+                "date_maturity": d("2026-01-31"),
+            },
+            "dunning.run.wizard": {"date": d("2026-03-10")},
         }[model]
 
     def _model_cell(self, user, model):
@@ -583,6 +648,13 @@ class TestAccessMatrix(MatrixCommon):
             case.action_check_payments()
             payment.action_draft()
             return case.with_user(user)
+
+        run = records["dunning.run"]
+        draft = records["dunning.communication"]
+
+        def in_state(reminder, state):
+            reminder.sudo()._write_controlled({"state": state})
+            return reminder
 
         order = self._sale_order(self.customer, 100.0, user=self.roles["salesperson"])
         return {
@@ -693,6 +765,20 @@ class TestAccessMatrix(MatrixCommon):
                 },
                 "action_create_invoices",
             )(),
+            "dunning.run.wizard: preview a run": lambda user: wizard(
+                user, "dunning.run.wizard", {"date": d("2026-03-10")}
+            )(),
+            "dunning.run: refresh preview": on(run, "action_preview"),
+            "dunning.run: send": on(run, "action_send"),
+            "dunning.run: discard": on(run, "action_cancel"),
+            "dunning.communication: send": on(draft, "action_send"),
+            "dunning.communication: cancel": on(draft, "action_cancel"),
+            "dunning.communication: approve": lambda user: in_state(draft, "to_approve")
+            .with_user(user)
+            .action_approve(),
+            "dunning.communication: retry": lambda user: in_state(draft, "error")
+            .with_user(user)
+            .action_retry(),
         }
 
     def test_role_action_matrix(self):

@@ -573,6 +573,13 @@ class TestDunningEngine(DunningEngineCommon):
         self.assertGreaterEqual(self.friendly.min_amount, 0)
         self.assertGreaterEqual(self.friendly.tolerance, 0)
 
+    def test_levels_used_by_reminders_stay(self):
+        self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
+        self._run("2026-02-07")
+        with self.assertRaisesRegex(UserError, "Archive the policy instead"):
+            self.policy.unlink()
+        self.assertTrue(self.friendly.exists())
+
     def test_salesperson_cannot_send(self):
         self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
         with freeze_time("2026-02-08"):
