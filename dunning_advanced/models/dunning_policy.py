@@ -99,6 +99,11 @@ class DunningPolicy(models.Model):
                     _("Policy %(policy)s: %(error)s", policy=policy.name, error=error)
                 ) from error
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_by_reminders(self):
+        # The levels go with the policy (cascade), past their own check.
+        self.level_ids._unlink_except_used_by_reminders()
+
     @api.model
     def _ensure_default_policies(self, companies=None):
         """Give every company without a policy a copy of the standard one."""
