@@ -786,7 +786,7 @@ class DunningCommunication(models.Model):
     # Sending
     # ------------------------------------------------------------------
 
-    def _send(self, approved=False, on_date=None):
+    def _send(self, approved=False, on_date=None, recheck=True):
         """Send these reminders; one that cannot be produced goes to *error*
         with its reason and the others carry on.
 
@@ -796,10 +796,12 @@ class DunningCommunication(models.Model):
         (letter, QR codes) are made per reminder, the emails rendered per
         template and language in one go, then each reminder is delivered in a
         savepoint of its own: its emails, SMS, call, fee entry, hold and legal
-        case are all there or none is. ``on_date`` (the demo's history only)
-        sends as of a past day instead of today.
+        case are all there or none is; the emails are created at the end, in
+        one go. ``on_date`` (the demo's history only) sends as of a past day
+        instead of today; ``recheck=False``: drafts the caller has just made
+        for today (a scheduled run), nothing to re-check.
         """
-        todo = self._recheck(on_date)
+        todo = self._recheck(on_date) if recheck else self
         if not approved:
             waiting = todo.filtered(lambda c: c.level_id.requires_approval)
             waiting._ask_approval()
@@ -810,8 +812,13 @@ class DunningCommunication(models.Model):
         todo = todo.with_context(dunning_sending=True)
         ready = todo._isolated(lambda c: c._prepare_documents())
         rendered = ready._render_emails()
-        sent = ready._isolated(lambda c: c._deliver(rendered.get(c.id)))
-        sent._log_history()
+        # A reminder whose email could not be rendered is in error already.
+        ready = ready.filtered(lambda c: c.state != "error")
+        delivered = ready._isolated(lambda c: c._deliver())
+        outgoing = delivered.filtered(lambda c: c.state != "pending")
+        outgoing._queue_emails(rendered)
+        outgoing._write_controlled({"state": "sent"})
+        delivered._log_history()
 
     def _isolated(self, step):
         """Run ``step`` on each reminder in a savepoint; a failure puts that
@@ -859,10 +866,11 @@ class DunningCommunication(models.Model):
                     ),
                 )
 
-    def _deliver(self, email_values):
+    def _deliver(self):
         """Everything of one reminder that goes out, in the caller's savepoint:
-        fee entry, hold, legal stage, and then its channels, or the wait for
-        its pagoPA notice."""
+        fee entry, hold, legal stage, and then its letter, SMS and call (its
+        email is queued with the others of the batch), or the wait for its
+        pagoPA notice."""
         self.ensure_one()
         now = fields.Datetime.now()
         if self.date < self.company_id._dunning_today():  # the demo's history
@@ -875,11 +883,10 @@ class DunningCommunication(models.Model):
         if self._pagopa_wait():
             self._write_controlled({"state": "pending"})
             return
-        self._output_channels(email_values)
-        self._write_controlled({"state": "sent"})
+        self._output_channels()
 
-    def _output_channels(self, email_values=None):
-        """The email (queued in mail.mail), the letter, the SMS, the call."""
+    def _output_channels(self):
+        """The letter, the SMS, the call (the email: :meth:`_queue_emails`)."""
         self.ensure_one()
         partner = self.partner_id
         notes = [self.note] if self.note else []
@@ -887,10 +894,8 @@ class DunningCommunication(models.Model):
         if self.send_email and not self.email_to:
             notes.append(_("No email address: a letter is sent instead."))
             send_letter = True
-        if send_letter:
+        if send_letter and not self.letter_attachment_id:
             self._attach_letter()
-        if self.send_email and self.email_to:
-            self._queue_email(email_values)
         if self.send_sms:
             if partner.mobile or partner.phone:
                 self._message_sms_with_template(
@@ -1109,7 +1114,9 @@ class DunningCommunication(models.Model):
                 )
             try:
                 with self.env.cr.savepoint():
-                    communication.with_context(dunning_sending=True)._output_channels()
+                    sending = communication.with_context(dunning_sending=True)
+                    sending._output_channels()
+                    sending._queue_emails()
                     communication._write_controlled({"state": "sent"})
             except Exception as error:
                 # Its fee and hold are done: it stays pending, tried again at

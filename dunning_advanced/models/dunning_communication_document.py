@@ -3,6 +3,8 @@ import hashlib
 import logging
 from decimal import Decimal
 
+from markupsafe import Markup
+
 from odoo import Command, _, api, fields, models
 from odoo.tools.pdf import merge_pdf
 
@@ -15,6 +17,8 @@ _logger = logging.getLogger(__name__)
 # What the email template renders; the recipient and the attachments are the
 # reminder's own.
 EMAIL_FIELDS = ("subject", "body_html", "email_from", "reply_to", "email_cc")
+# Where the body goes in the rendered frame of the emails.
+BODY_MARK = "%%DUNNING-REMINDER-BODY%%"
 
 
 def _decimal(value):
@@ -388,9 +392,10 @@ class DunningCommunicationDocument(models.Model):
 
     def _render_emails(self):
         """{reminder id: rendered email values}, each template rendered once
-        for all its reminders (per language). A template that fails here is
-        rendered again reminder by reminder at delivery, where only the
-        reminder at fault ends in error."""
+        for all its reminders (per language). A group whose rendering fails is
+        rendered again reminder by reminder, each in a savepoint: the one at
+        fault ends in error, the others carry on. Returns the values of the
+        reminders rendered."""
         result = {}
         with_email = self.filtered(lambda c: c.send_email and c.email_to)
         for template, group in with_email.grouped(
@@ -401,27 +406,59 @@ class DunningCommunicationDocument(models.Model):
             try:
                 with self.env.cr.savepoint():
                     result.update(template._generate_template(group.ids, EMAIL_FIELDS))
-            except Exception as error:
+                continue
+            except Exception as error:  # one by one, below
                 _logger.info("Rendering %s in one go failed: %s", template.name, error)
+            group._isolated(
+                lambda c, t=template: result.update(
+                    t._generate_template(c.ids, EMAIL_FIELDS)
+                )
+            )
         return result
 
-    def _queue_email(self, values=None):
-        """The email of this reminder in Odoo's mail queue, with its letter,
-        payment codes and pagoPA notice attached; a PEC address gets it from
-        the company's PEC mailbox."""
-        self.ensure_one()
-        template = self.level_id.mail_template_id
-        if not template:
-            raise ValueError(
-                _("Level %s has no email template.", self.level_id.display_name)
+    def _queue_emails(self, rendered=None):
+        """The emails of these reminders in Odoo's mail queue, created in one
+        go, each with its letter, payment codes and pagoPA notice attached; a
+        PEC address gets its email from the company's PEC mailbox."""
+        rendered = dict(rendered or {})
+        todo = self.filtered(lambda c: c.send_email and c.email_to)
+        missing = todo.filtered(lambda c: c.id not in rendered)
+        if missing:
+            rendered.update(missing._render_emails())
+        todo = todo.filtered(lambda c: c.id in rendered)
+        frames = {}
+        values_list, attachments_by_id = [], {}
+        for communication in todo:
+            values = rendered[communication.id]
+            attachments = communication._email_attachments()
+            attachments_by_id[communication.id] = attachments
+            key = (communication.company_id, communication._letter_lang())
+            if key not in frames:
+                frames[key] = communication._email_frame()
+            body = frames[key].replace(BODY_MARK, values.get("body_html") or "")
+            values_list.append(
+                communication._mail_values(values, Markup(body), attachments)
             )
-        if values is None:
-            values = template._generate_template([self.id], EMAIL_FIELDS)[self.id]
+        mails = self.env["mail.mail"].sudo().create(values_list)
+        for communication, mail in zip(todo, mails, strict=True):
+            communication._write_controlled({"mail_id": mail.id})
+            if communication.via_pec:
+                communication._log_pec_sending(
+                    mail, attachments_by_id[communication.id]
+                )
+        return mails
+
+    def _email_attachments(self):
+        self.ensure_one()
         attachments = self.letter_attachment_id | self._email_payment_attachments()
         notice = self._pagopa_payable_notice()
         if notice:
             attachments |= notice._notice_attachment()
-        body = self._email_layout(values.get("body_html") or "")
+        return attachments
+
+    def _mail_values(self, values, body, attachments):
+        """The mail.mail of this reminder from its rendered template."""
+        self.ensure_one()
         mail_values = {
             "subject": values.get("subject") or self.level_id.name,
             "body_html": body,
@@ -444,15 +481,12 @@ class DunningCommunicationDocument(models.Model):
                 mail_values["email_from"] = company.dunning_pec_email_from
         if not mail_values["email_from"]:
             mail_values.pop("email_from")
-        mail = self.env["mail.mail"].sudo().create(mail_values)
-        self._write_controlled({"mail_id": mail.id})
-        if self.via_pec:
-            self._log_pec_sending(mail, attachments)
-        return mail
+        return mail_values
 
-    def _email_layout(self, body):
-        """The reminder's body in the company's frame (see
-        report/dunning_communication_templates.xml)."""
+    def _email_frame(self):
+        """The company's frame of its reminder emails in the customer's
+        language, with BODY_MARK where the body goes (rendered once per
+        company and language, see report/dunning_communication_templates.xml)."""
         company = self.company_id
         base_url = self.get_base_url()
         footer = " · ".join(
@@ -466,13 +500,13 @@ class DunningCommunicationDocument(models.Model):
             )
             if part
         )
-        return (
+        return str(
             self.env["ir.qweb"]
             .with_context(lang=self._letter_lang())
             ._render(
                 "dunning_advanced.mail_layout_reminder",
                 {
-                    "body": body,
+                    "body": BODY_MARK,
                     "company": company,
                     "logo_url": f"{base_url}/logo.png?company={company.id}",
                     "footer": footer,

@@ -188,8 +188,10 @@ class DunningLevel(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_by_reminders(self):
-        used = self.env["dunning.communication"].sudo().search_count(
-            [("level_id", "in", self.ids)], limit=1
+        used = (
+            self.env["dunning.communication"]
+            .sudo()
+            .search_count([("level_id", "in", self.ids)], limit=1)
         )
         if used:
             raise UserError(

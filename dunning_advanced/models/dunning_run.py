@@ -262,7 +262,7 @@ class DunningRun(models.Model):
         partners = self.env["res.partner"].browse(partner_ids)
         communications = self._prepare_communications(partners)
         self._supersede_errors(communications)
-        communications._send()
+        communications._send(recheck=False)
         self._write_controlled(
             {
                 "cursor": max(partner_ids),
