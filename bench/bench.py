@@ -57,7 +57,7 @@ DUNNING_STEPS = {
         "_render_emails",
         "_deliver",
         "_output_channels",
-        "_queue_email",
+        "_queue_emails",
         "_attach_letter",
         "_post_fees",
         "_apply_credit_holds",
