@@ -2,7 +2,9 @@
 
 The run fails when a test fails or errors, when the log holds an ERROR or
 CRITICAL line, or when the addon itself logs a WARNING. It ends with the line
-``N passed, N failed`` (``, N skipped`` when some were skipped).
+``N passed, N failed`` (``, N skipped`` when some were skipped), preceded by
+the name of every test that failed or errored and the option that runs it
+again alone.
 
 Usage (the Makefile passes these): python tools/run_tests.py --odoo-bin ...
 """
@@ -18,6 +20,10 @@ LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
     r"(?P<logger>[\w.]+): (?P<message>.*)$"
 )
+# What Odoo's test result logs, under the test's module, for a broken test:
+# "FAIL: TestClass.test_method", "ERROR: TestClass.test_method", "ERROR:
+# Subtest TestClass.test_method (...)" or "ERROR: setUpClass (module.Class)".
+BROKEN = re.compile(r"^(?P<flavour>FAIL|ERROR): (?P<test>.+?)\s*$")
 SUMMARY = re.compile(
     r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<total>\d+) tests "
     r"when loading database"
@@ -42,6 +48,35 @@ def parse_args():
     return parser.parse_args()
 
 
+def broken_test(logger, message):
+    """``(flavour, name)`` of a test of the addon that failed or errored, from
+    the first line of its log record, or None. The name is
+    ``module.Class.method`` (the module under tests/), or ``module.Class`` when
+    the class as a whole broke (setUpClass), so it can be found and run again."""
+    match = BROKEN.match(message)
+    if not match:
+        return None
+    test = match["test"]
+    holder = re.fullmatch(r"\w+ \((?:[\w.]+\.)?tests\.(\w+)\.(\w+)\)", test)
+    if holder and f"{ADDON}.tests." in test:  # "setUpClass (odoo.addons....Class)"
+        return match["flavour"], f"{holder[1]}.{holder[2]}"
+    if not logger.startswith(f"odoo.addons.{ADDON}.tests."):
+        return None
+    if test.startswith("Subtest "):
+        test = test[len("Subtest ") :].split(" ", 1)[0]
+    if re.fullmatch(r"\w+\.\w+", test):
+        test = f"{logger.rsplit('.', 1)[-1]}.{test}"
+    return match["flavour"], test
+
+
+def rerun_tag(test):
+    """The --test-tags value that runs ``test`` (module.Class[.method]) alone."""
+    parts = test.split(".")
+    if len(parts) in (2, 3) and all(re.fullmatch(r"\w+", part) for part in parts):
+        return f"/{ADDON}:{'.'.join(parts[1:])}"
+    return None
+
+
 def drop_database(name):
     subprocess.run(["dropdb", "--if-exists", name], check=True)
 
@@ -64,7 +99,7 @@ def main():
         "--no-database-list",
     ]
     print("$", " ".join(cmd), flush=True)
-    problems, summaries, skipped = [], [], 0
+    problems, summaries, skipped, broken = [], [], 0, []
     started = time.monotonic()
     with (
         Path(args.log).open("w", encoding="utf-8") as log,
@@ -83,10 +118,16 @@ def main():
             if match:
                 current = match
                 level, logger, message = match.group("level", "logger", "message")
+                test = None
+                if level in ("ERROR", "CRITICAL"):
+                    test = broken_test(logger, message)
+                    if test and test not in broken:
+                        broken.append(test)
                 if level in ("ERROR", "CRITICAL") or (
                     level == "WARNING" and f"addons.{ADDON}" in logger
                 ):
-                    problems.append(line.rstrip())
+                    if not test:  # a broken test is listed by name at the end
+                        problems.append(line.rstrip())
                     print(line, end="", flush=True)
                 elif SHOWN.search(line):
                     print(line, end="", flush=True)
@@ -125,6 +166,12 @@ def main():
         failed = 1
         print(f"odoo-bin exited {returncode}")
     tail = f", {skipped} skipped" if skipped else ""
+    if broken:
+        print("Failed or errored:")
+        for flavour, test in broken:
+            tag = rerun_tag(test)
+            again = f"  (again: --test-tags {tag})" if tag else ""
+            print(f"  {flavour}: {test}{again}")
     print(f"{passed} passed, {failed} failed{tail}")
     return 0 if ok else 1
 
