@@ -224,8 +224,8 @@ class AccountMove(models.Model):
 
     @api.depends("prescription_date", "company_id.prescription_horizon_days")
     def _compute_prescription_days_left(self):
-        today = fields.Date.context_today(self)
         for move in self:
+            today = (move.company_id or self.env.company)._dunning_today()
             when = move.prescription_date
             left = (when - today).days if when else 0
             horizon = move.company_id.prescription_horizon_days

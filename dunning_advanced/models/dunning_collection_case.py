@@ -342,9 +342,10 @@ class DunningCollectionCase(models.Model):
     # ------------------------------------------------------------------
 
     def _today(self):
-        return self.env.context.get(
-            "dunning_collection_date"
-        ) or fields.Date.context_today(self)
+        return (
+            self.env.context.get("dunning_collection_date")
+            or (self.company_id[:1] or self.env.company)._dunning_today()
+        )
 
     def _line_claims(self, lines):
         """{line id: (interest, compensation)} to today, in the invoice currency,

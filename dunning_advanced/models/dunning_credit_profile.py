@@ -218,7 +218,7 @@ class DunningCreditProfile(models.Model):
         :return: {partner id: Exposure}
         """
         company = company or self.env.company
-        today = today or fields.Date.context_today(self)
+        today = today or company._dunning_today()
         partners = partners.commercial_partner_id
         result = {}
         if not partners:
@@ -358,7 +358,7 @@ class DunningCreditProfile(models.Model):
 
     def _hold_inputs(self, exposure, extra_amount=0.0, today=None):
         self.ensure_one()
-        today = today or fields.Date.context_today(self)
+        today = today or self.company_id._dunning_today()
         return HoldInputs(
             exposure=exposure.total + extra_amount,
             credit_limit=exposure.limit,
@@ -431,17 +431,17 @@ class DunningCreditProfile(models.Model):
 
     def _refresh_hold(self, exposures=None, today=None):
         """Store the current hold state; note changes in the customer's chatter."""
-        today = today or fields.Date.context_today(self)
         for company, profiles in self.grouped("company_id").items():
+            day = today or company._dunning_today()
             if exposures is None:
                 company_exposures = self._get_exposure(
-                    profiles.partner_id, company, today
+                    profiles.partner_id, company, day
                 )
             else:
                 company_exposures = exposures
             for profile in profiles:
                 exposure = company_exposures[profile.partner_id.id]
-                state, reasons = profile._evaluate_hold(exposure, today=today)
+                state, reasons = profile._evaluate_hold(exposure, today=day)
                 vals = {
                     "exposure_amount": exposure.total,
                     "overdue_amount": exposure.overdue,
@@ -451,7 +451,7 @@ class DunningCreditProfile(models.Model):
                 }
                 if state != profile.hold_state:
                     vals.update(
-                        hold_state=state, hold_date=today if state == "hold" else False
+                        hold_state=state, hold_date=day if state == "hold" else False
                     )
                     profile._post_hold_change(state, reasons)
                 profile.write(vals)
@@ -574,7 +574,7 @@ class DunningCreditProfile(models.Model):
 
         A fixed number of grouped queries per batch, whatever its size.
         """
-        today = today or fields.Date.context_today(self)
+        today = today or company._dunning_today()
         partners = partners.commercial_partner_id
         profiles = self._get_or_create(partners, company)
         exposures = self._get_exposure(partners, company, today)
@@ -722,7 +722,7 @@ class DunningCreditProfile(models.Model):
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
         for company in companies:
             model = self.sudo().with_company(company)
-            today = fields.Date.context_today(model)
+            today = company._dunning_today()
             seen = set()
             while True:
                 query = model._risk_candidates_query(company, today)
@@ -765,7 +765,7 @@ class DunningCreditProfile(models.Model):
         """Customers still to score today in the companies after ``company``."""
         remaining = 0
         for other in self.env["res.company"].sudo().search([("id", ">", company.id)]):
-            query = self._risk_candidates_query(other, fields.Date.context_today(self))
+            query = self._risk_candidates_query(other, other._dunning_today())
             remaining += len(self._credit_query(query))
         return remaining
 

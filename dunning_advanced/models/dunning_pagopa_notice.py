@@ -556,7 +556,9 @@ class DunningPagopaNotice(models.Model):
         cents = (option.amount_cents if option else None) or self.amount_cents
         paid_on = (option.payment_date if option else None) or status.payment_date
         paid_date = (
-            fields.Date.to_date(paid_on[:10]) if paid_on else fields.Date.today()
+            fields.Date.to_date(paid_on[:10])
+            if paid_on
+            else self.company_id._dunning_today()
         )
         moves = self.move_ids.filtered(
             lambda m: m.state == "posted"

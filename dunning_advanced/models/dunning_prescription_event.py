@@ -314,7 +314,7 @@ class DunningPrescriptionEvent(models.Model):
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
         Move = self.env["account.move"].sudo()
         for company in companies:
-            today = fields.Date.context_today(self.with_company(company))
+            today = company._dunning_today()
             seen = set()
             while True:
                 ids = Move._prescription_alert_ids(company, today)

@@ -849,7 +849,7 @@ class ResPartner(models.Model):
         exposure = Profile._get_exposure(commercial, company)[commercial.id]
         extra = 0.0
         if extra_amount and currency:
-            today = fields.Date.context_today(self)
+            today = company._dunning_today()
             extra = currency._convert(extra_amount, exposure.currency, company, today)
         state, reasons = profile._evaluate_hold(exposure, extra_amount=extra)
         profile._refresh_hold({commercial.id: exposure})

@@ -573,6 +573,18 @@ class TestDunningEngine(DunningEngineCommon):
         self.assertGreaterEqual(self.friendly.min_amount, 0)
         self.assertGreaterEqual(self.friendly.tolerance, 0)
 
+    def test_the_day_is_the_company_s(self):
+        """At 23:30 UTC on 6 February it is already 7 February in Rome: the
+        company's scheduled run is of the 7th, whatever the user's zone."""
+        self.company.partner_id.tz = "Europe/Rome"
+        self.env.user.tz = False  # the cron's user may have none (UTC)
+        self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
+        with freeze_time("2026-02-06 23:30:00"):
+            self.assertEqual(self.company._dunning_today(), d("2026-02-07"))
+            self.env["dunning.run"]._cron_run_dunning()
+        sent = self._communications()
+        self.assertEqual((sent.level_id, sent.date), (self.friendly, d("2026-02-07")))
+
     def test_levels_used_by_reminders_stay(self):
         self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
         self._run("2026-02-07")
