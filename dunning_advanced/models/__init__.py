@@ -1,4 +1,5 @@
 from . import dunning_controlled_fields_mixin
+from . import dunning_batch_job_mixin
 from . import res_company
 from . import res_config_settings
 from . import dunning_credit_profile

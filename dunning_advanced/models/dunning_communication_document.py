@@ -462,7 +462,9 @@ class DunningCommunicationDocument(models.Model):
         mail_values = {
             "subject": values.get("subject") or self.level_id.name,
             "body_html": body,
-            "body": body,
+            # The email's message is not shown in the chatter (outgoing):
+            # its body is not sanitized again, the email carries body_html.
+            "body": "",
             "email_from": values.get("email_from"),
             "reply_to": values.get("reply_to"),
             "email_cc": values.get("email_cc"),

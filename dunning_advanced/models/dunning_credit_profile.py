@@ -55,6 +55,7 @@ class DunningCreditProfile(models.Model):
     """
 
     _name = "dunning.credit.profile"
+    _inherit = ["dunning.batch.job.mixin"]
     _description = "Customer Credit Profile"
     _order = "risk_score desc, id"
     _rec_name = "partner_id"
@@ -323,6 +324,10 @@ class DunningCreditProfile(models.Model):
         invoice, a profile scored a moment ago): flush first.
         """
         self.env.flush_all()
+        # PostgreSQL plans these aggregates above jit_above_cost and spends
+        # more time compiling them (0.3 s a call) than running them: no JIT
+        # for the rest of the transaction.
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
         if as_dict:
             return self.env.execute_query_dict(query)
         return self.env.execute_query(query)
@@ -715,50 +720,43 @@ class DunningCreditProfile(models.Model):
         Idempotent: customers already scored today are skipped, so a run cut
         short resumes where it stopped.
         """
-        cron = self.env["ir.cron"]
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        done = 0
         # Companies are few and all of them are scored.
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        for company in companies:
-            model = self.sudo().with_company(company)
-            today = company._dunning_today()
-            seen = set()
-            while True:
-                query = model._risk_candidates_query(company, today)
-                ids = [row[0] for row in model._credit_query(query)]
-                if not ids:
-                    break
-                batch = model.env["res.partner"].browse(ids[:batch_size])
-                if seen.issuperset(batch.ids):
-                    # Scored but still a candidate: stop rather than loop forever.
-                    _logger.error(
-                        "Risk scores: customers %s of %s stay unscored",
-                        batch.ids,
+
+        def batches():
+            for company in companies:
+                model = self.sudo().with_company(company)
+                today = company._dunning_today()
+                # What the companies after this one have to do, for the
+                # progress: asked once per company, not once per batch.
+                elsewhere = model._risk_remaining_elsewhere(company)
+                seen = set()
+                while True:
+                    query = model._risk_candidates_query(company, today)
+                    ids = [row[0] for row in model._credit_query(query)]
+                    if not ids:
+                        break
+                    batch = model.env["res.partner"].browse(ids[:batch_size])
+                    if seen.issuperset(batch.ids):
+                        # Scored but still a candidate: stop, not loop forever.
+                        _logger.error(
+                            "Risk scores: customers %s of %s stay unscored",
+                            batch.ids,
+                            company.name,
+                        )
+                        break
+                    seen.update(batch.ids)
+                    model._compute_risk_scores(batch, company, today)
+                    remaining = len(ids) - len(batch) + elsewhere
+                    _logger.info(
+                        "Risk scores: %s scored in %s, %s remaining",
+                        len(batch),
                         company.name,
+                        remaining,
                     )
-                    break
-                seen.update(batch.ids)
-                model._compute_risk_scores(batch, company, today)
-                done += len(batch)
-                remaining = (
-                    len(ids) - len(batch) + model._risk_remaining_elsewhere(company)
-                )
-                _logger.info(
-                    "Risk scores: %s done in %s, %s remaining",
-                    done,
-                    company.name,
-                    remaining,
-                )
-                cron._notify_progress(done=done, remaining=remaining)
-                if in_cron and remaining:
-                    # The runner commits and calls again; after a manual "Run"
-                    # this trigger finishes the job.
-                    self.env.ref(
-                        "dunning_advanced.ir_cron_compute_risk_scores"
-                    )._trigger()
-                    return
-        cron._notify_progress(done=done, remaining=0)
+                    yield len(batch), remaining
+
+        self._run_batches("dunning_advanced.ir_cron_compute_risk_scores", batches())
 
     @api.model
     def _risk_remaining_elsewhere(self, company):

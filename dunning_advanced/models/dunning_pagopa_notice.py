@@ -61,7 +61,11 @@ class DunningPagopaNotice(models.Model):
 
     _name = "dunning.pagopa.notice"
     _description = "pagoPA Payment Notice"
-    _inherit = ["mail.thread", "dunning.controlled.fields.mixin"]
+    _inherit = [
+        "mail.thread",
+        "dunning.controlled.fields.mixin",
+        "dunning.batch.job.mixin",
+    ]
     _order = "id desc"
     _rec_name = "notice_code"
     _check_company_auto = True
@@ -416,8 +420,6 @@ class DunningPagopaNotice(models.Model):
         queued notices and withdraw the replaced ones, one try each, with
         back-off on the errors worth retrying; then let the reminders that
         waited for them go out."""
-        cron = self.env["ir.cron"]
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         now = fields.Datetime.now()
         due = [
             "|",
@@ -433,21 +435,20 @@ class DunningPagopaNotice(models.Model):
             *due,
         ]
         notices = self.sudo().search(domain, order="publish_next_try, id")
-        done = 0
-        while notices:
-            batch = notices[:batch_size]
-            for notice in batch:
-                notice._publish_or_withdraw_once(now)
-            done += len(batch)
-            notices -= batch
-            cron._notify_progress(done=done, remaining=len(notices))
-            if in_cron and notices:
-                self.env.ref(
-                    "dunning_advanced.ir_cron_publish_pagopa_notices"
-                )._trigger()
-                return
-        cron._notify_progress(done=done, remaining=0)
-        self.env["dunning.communication"]._cron_send_pending()
+
+        def batches():
+            todo = notices
+            while todo:
+                batch = todo[:batch_size]
+                for notice in batch:
+                    notice._publish_or_withdraw_once(now)
+                todo -= batch
+                yield len(batch), len(todo)
+
+        if self._run_batches(
+            "dunning_advanced.ir_cron_publish_pagopa_notices", batches()
+        ):
+            self.env["dunning.communication"]._cron_send_pending()
 
     def _publish_or_withdraw_once(self, now):
         """One call to GPD for this notice; errors stay on the notice."""
@@ -637,8 +638,6 @@ class DunningPagopaNotice(models.Model):
         """Scheduled: read the published positions on GPD, register the paid
         ones. One batch per call in a scheduled run (the runner commits and
         calls again while work remains), all batches in one call otherwise."""
-        cron = self.env["ir.cron"]
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         now = fields.Datetime.now()
         # Checked in the last half hour (by this job's previous batches or by
         # hand): skipped, so the batches of one run never loop.
@@ -648,25 +647,24 @@ class DunningPagopaNotice(models.Model):
             ("gpd_checked_at", "=", False),
             ("gpd_checked_at", "<", now - timedelta(minutes=CHECK_INTERVAL_MINUTES)),
         ]
-        done = 0
         notices = self.sudo().search(domain, order="gpd_checked_at, id")
-        while notices:
-            batch = notices[:batch_size]
-            for company, part in batch.grouped("company_id").items():
-                try:
-                    part.with_company(company)._gpd_sync()
-                except UserError as error:  # settings incomplete: say it, go on
-                    part._write_controlled({"last_error": str(error)})
-                part.filtered(lambda n: n.state == "published")._write_controlled(
-                    {"gpd_checked_at": now}
-                )
-            done += len(batch)
-            notices -= batch
-            cron._notify_progress(done=done, remaining=len(notices))
-            if in_cron and notices:
-                self.env.ref("dunning_advanced.ir_cron_sync_pagopa_notices")._trigger()
-                return
-        cron._notify_progress(done=done, remaining=0)
+
+        def batches():
+            todo = notices
+            while todo:
+                batch = todo[:batch_size]
+                for company, part in batch.grouped("company_id").items():
+                    try:
+                        part.with_company(company)._gpd_sync()
+                    except UserError as error:  # settings incomplete: say it, go on
+                        part._write_controlled({"last_error": str(error)})
+                    part.filtered(lambda n: n.state == "published")._write_controlled(
+                        {"gpd_checked_at": now}
+                    )
+                todo -= batch
+                yield len(batch), len(todo)
+
+        self._run_batches("dunning_advanced.ir_cron_sync_pagopa_notices", batches())
 
     def _checkout_url(self, email=None, cart_id=None):
         """Address of the pagoPA Checkout page where these notices (at most 5,

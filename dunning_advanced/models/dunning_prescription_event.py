@@ -75,7 +75,7 @@ class DunningPrescriptionEvent(models.Model):
 
     _name = "dunning.prescription.event"
     _description = "Prescription Interruption"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dunning.batch.job.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
@@ -307,46 +307,37 @@ class DunningPrescriptionEvent(models.Model):
         cron runner one batch is done per call, the runner commits and calls
         again; called directly, all batches run.
         """
-        cron = self.env["ir.cron"]
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        done = 0
         # Companies are few and all of them are watched.
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
         Move = self.env["account.move"].sudo()
-        for company in companies:
-            today = company._dunning_today()
-            seen = set()
-            while True:
-                ids = Move._prescription_alert_ids(company, today)
-                if not ids or seen.issuperset(ids[:batch_size]):
-                    break
-                seen.update(ids[:batch_size])
-                moves = Move.browse(ids[:batch_size])
-                self._schedule_prescription_activities(moves, company, today)
-                done += len(moves)
-                remaining = (
-                    len(ids)
-                    - len(moves)
-                    + sum(
-                        len(Move._prescription_alert_ids(other, today))
-                        for other in companies.filtered(
-                            lambda c, co=company: c.id > co.id
-                        )
+
+        def batches():
+            for company in companies:
+                today = company._dunning_today()
+                # The companies after this one, for the progress: once.
+                elsewhere = sum(
+                    len(Move._prescription_alert_ids(other, today))
+                    for other in companies
+                    if other.id > company.id
+                )
+                seen = set()
+                while True:
+                    ids = Move._prescription_alert_ids(company, today)
+                    if not ids or seen.issuperset(ids[:batch_size]):
+                        break
+                    seen.update(ids[:batch_size])
+                    moves = Move.browse(ids[:batch_size])
+                    self._schedule_prescription_activities(moves, company, today)
+                    remaining = len(ids) - len(moves) + elsewhere
+                    _logger.info(
+                        "Prescription alerts: %s in %s, %s remaining",
+                        len(moves),
+                        company.name,
+                        remaining,
                     )
-                )
-                _logger.info(
-                    "Prescription alerts: %s done in %s, %s remaining",
-                    done,
-                    company.name,
-                    remaining,
-                )
-                cron._notify_progress(done=done, remaining=remaining)
-                if in_cron and remaining:
-                    self.env.ref(
-                        "dunning_advanced.ir_cron_prescription_activities"
-                    )._trigger()
-                    return
-        cron._notify_progress(done=done, remaining=0)
+                    yield len(moves), remaining
+
+        self._run_batches("dunning_advanced.ir_cron_prescription_activities", batches())
 
     @api.model
     def _schedule_prescription_activities(self, moves, company, today):

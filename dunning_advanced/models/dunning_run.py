@@ -51,7 +51,11 @@ class DunningRun(models.Model):
 
     _name = "dunning.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread", "dunning.controlled.fields.mixin"]
+    _inherit = [
+        "mail.thread",
+        "dunning.controlled.fields.mixin",
+        "dunning.batch.job.mixin",
+    ]
     _order = "date desc, id desc"
     _check_company_auto = True
     _dunning_controlled_fields = (
@@ -183,31 +187,27 @@ class DunningRun(models.Model):
 
     @api.model
     def _cron_run_dunning(self, batch_size=200):
-        """Daily: every company's dunning, one batch of customers per call.
-
-        Under the cron runner (progress context) one batch is done per call and
-        the runner commits and calls again; called directly, all batches run.
-        """
-        cron = self.env["ir.cron"]
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        done = 0
+        """Daily: every company's dunning, in batches of customers (see
+        dunning.batch.job.mixin)."""
         # Companies are few and all of them are dunned.
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        for company in companies:
-            run = self.sudo().with_company(company)._scheduled_run(company)
-            if not run:
-                continue
-            while run.state == "running":
-                done += run._process_batch(batch_size)
-                remaining = run._remaining_partner_count() + sum(
+
+        def batches():
+            for company in companies:
+                run = self.sudo().with_company(company)._scheduled_run(company)
+                if run.state != "running":
+                    continue
+                # The companies after this one, for the progress: once.
+                elsewhere = sum(
                     self.sudo()._scheduled_remaining(other)
-                    for other in companies.filtered(lambda c, co=company: c.id > co.id)
+                    for other in companies
+                    if other.id > company.id
                 )
-                cron._notify_progress(done=done, remaining=remaining)
-                if in_cron and remaining:
-                    self.env.ref("dunning_advanced.ir_cron_run_dunning")._trigger()
-                    return
-        cron._notify_progress(done=done, remaining=0)
+                while run.state == "running":
+                    done, left = run._process_batch(batch_size)
+                    yield done, left + elsewhere
+
+        self._run_batches("dunning_advanced.ir_cron_run_dunning", batches())
 
     @api.model
     def _scheduled_run(self, company):
@@ -249,16 +249,18 @@ class DunningRun(models.Model):
         return len(self.with_company(company)._candidate_partner_ids(company, today, 0))
 
     def _process_batch(self, batch_size):
-        """Dun the next batch of customers and send; return how many were done."""
+        """Dun the next batch of customers and send: (how many were done, how
+        many remain); the run is finished when none remains."""
         self.ensure_one()
         if not self.cursor and not self.partner_done_count:
             self._before_run()
-        partner_ids = self._candidate_partner_ids(
-            self.company_id, self.date, self.cursor, limit=batch_size
+        candidates = self._candidate_partner_ids(
+            self.company_id, self.date, self.cursor
         )
+        partner_ids = candidates[:batch_size]
         if not partner_ids:
             self._finish()
-            return 0
+            return 0, 0
         partners = self.env["res.partner"].browse(partner_ids)
         communications = self._prepare_communications(partners)
         self._supersede_errors(communications)
@@ -275,13 +277,10 @@ class DunningRun(models.Model):
             self.partner_done_count,
             len(communications),
         )
-        return len(partner_ids)
-
-    def _remaining_partner_count(self):
-        self.ensure_one()
-        if self.state != "running":
-            return 0
-        return len(self._candidate_partner_ids(self.company_id, self.date, self.cursor))
+        left = len(candidates) - len(partner_ids)
+        if not left:
+            self._finish()
+        return len(partner_ids), left
 
     def _before_run(self, today=None):
         """Daily work of the plugged-in features (promises due, plans...):
