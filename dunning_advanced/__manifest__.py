@@ -56,6 +56,12 @@
         "data/dunning_pagopa_cron_data.xml",
         "wizards/dunning_pagopa_notice_check_views.xml",
         "views/dunning_pagopa_notice_views.xml",
+        "security/dunning_reporting_security.xml",
+        "data/dunning_kpi_cron_data.xml",
+        "views/dunning_aged_receivable_views.xml",
+        "wizards/dunning_aged_receivable_open_views.xml",
+        "views/dunning_kpi_views.xml",
+        "views/dunning_reporting_menus.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

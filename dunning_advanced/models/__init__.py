@@ -32,3 +32,7 @@ from . import dunning_collection_handoff
 from . import dunning_collection_case
 from . import dunning_collection_case_line
 from . import dunning_pagopa_notice
+from . import dunning_aged_receivable
+from . import dunning_kpi_snapshot
+from . import dunning_reminder_effectiveness
+from . import dunning_kpi_dashboard

@@ -6,6 +6,7 @@ from .dunning_credit_profile import HOLD_STATES, RISK_CLASSES
 
 CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
+DUNNING_USER = "dunning_advanced.group_dunning_user"
 # Fields only a credit manager may change.
 CREDIT_MANAGER_FIELDS = {
     "credit_limit",
@@ -486,6 +487,17 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _check_dunning_user(self, what):
+        """Raise AccessError unless the user is a Dunning User (or superuser)."""
+        if not self.env.su and not self.env.user.has_group(DUNNING_USER):
+            raise AccessError(
+                _(
+                    "Only a Dunning User can %(what)s (user: %(user)s).",
+                    what=what,
+                    user=self.env.user.name,
+                )
+            )
+
     def _get_credit_limit_currency(self):
         """Currency of the credit limit in the current company."""
         self.ensure_one()
@@ -592,27 +604,10 @@ class ResPartner(models.Model):
         return True
 
     def action_view_credit_items(self):
-        """Open receivable items that make up the exposure."""
+        """The customer's open items: due date, days late, level reached and
+        dispute of each invoice, credit note and unapplied payment."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_account_moves_all"
-        )
-        action.update(
-            {
-                "name": _(
-                    "Open Receivables of %s", self.commercial_partner_id.display_name
-                ),
-                "domain": [
-                    ("partner_id", "child_of", self.commercial_partner_id.id),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("company_id", "in", self.env.companies.ids),
-                ],
-                "context": {"search_default_group_by_move": 0},
-            }
-        )
-        return action
+        return self.env["dunning.aged.receivable"]._action_open(partner=self)
 
     def action_view_prescription_events(self):
         self.ensure_one()

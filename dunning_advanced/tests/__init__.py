@@ -31,3 +31,6 @@ from . import test_collection_webhook
 from . import test_pagopa_notice
 from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
+from . import test_lib_credit_kpi
+from . import test_aged_receivables
+from . import test_kpi_snapshot

@@ -6,3 +6,4 @@ from . import dunning_collection_case_open
 from . import dunning_collection_case_stage
 from . import dunning_collection_case_settle
 from . import dunning_pagopa_notice_check
+from . import dunning_aged_receivable_open
