@@ -32,5 +32,8 @@ from . import test_pagopa_notice
 from . import test_lib_pagopa_checkout
 from . import test_lib_datamatrix
 from . import test_lib_credit_kpi
+from . import test_lib_statement_renderer
 from . import test_aged_receivables
 from . import test_kpi_snapshot
+from . import test_worklist
+from . import test_customer_statement

@@ -140,7 +140,7 @@ class TestLibStatementRenderer(BaseCase):
         self.assertIn("Statement of account as of 5 Dec 2026", text)
         self.assertIn("Credit note\nRINV/2026/00003", text)
         self.assertIn("€1,690.00", text)
-        self.assertIn("Over 120 days", text)
+        self.assertIn("120+ days", text)
 
     def test_settled_account_says_so_and_has_no_qr(self):
         text = _text(render_statement(_statement(items=[], qr=False)))

@@ -7,3 +7,5 @@ from . import dunning_collection_case_stage
 from . import dunning_collection_case_settle
 from . import dunning_pagopa_notice_check
 from . import dunning_aged_receivable_open
+from . import res_partner_dunning_call
+from . import res_partner_dunning_snooze
