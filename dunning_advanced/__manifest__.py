@@ -66,6 +66,7 @@
         "wizards/res_partner_dunning_call_views.xml",
         "views/dunning_kpi_views.xml",
         "views/dunning_reporting_menus.xml",
+        "views/dunning_approval_request_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

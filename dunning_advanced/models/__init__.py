@@ -41,3 +41,4 @@ from . import dunning_kpi_dashboard
 from . import res_partner_statement
 from . import res_partner_worklist
 from . import ir_actions_report
+from . import dunning_approval_request

@@ -539,15 +539,11 @@ class ResPartner(models.Model):
         def amount(value):
             return format_amount(self.env, value, money)
 
+        # One exposure figure: the one the hold was judged on, this document
+        # included (the reasons above quote the same).
         figures = _(
-            "Open receivables %(receivable)s (overdue %(overdue)s), draft invoices "
-            "%(draft)s, unbilled orders %(unbilled)s: exposure %(exposure)s; "
-            "credit limit %(limit)s.",
-            receivable=amount(exposure.receivable),
-            overdue=amount(exposure.overdue),
-            draft=amount(exposure.draft_invoices),
-            unbilled=amount(exposure.sale_unbilled),
-            exposure=amount(exposure.total),
+            "Exposure with this document: %(exposure)s; credit limit %(limit)s.",
+            exposure=amount(exposure.total + extra),
             limit=amount(exposure.limit) if exposure.limit else _("none"),
         )
         if extra:

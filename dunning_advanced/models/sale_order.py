@@ -21,3 +21,6 @@ class SaleOrder(models.Model):
                     order, order.amount_total, order.currency_id
                 )
         return super().write(vals)
+
+    def _credit_pending_amount(self):
+        return self.amount_total if self.state in ("draft", "sent") else 0.0

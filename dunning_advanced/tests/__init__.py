@@ -37,3 +37,4 @@ from . import test_aged_receivables
 from . import test_kpi_snapshot
 from . import test_worklist
 from . import test_customer_statement
+from . import test_approval_request
