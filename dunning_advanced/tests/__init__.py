@@ -38,3 +38,4 @@ from . import test_kpi_snapshot
 from . import test_worklist
 from . import test_customer_statement
 from . import test_approval_request
+from . import test_screens
