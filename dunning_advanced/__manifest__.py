@@ -71,6 +71,11 @@
     "demo": [
         "demo/dunning_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "dunning_advanced/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -352,10 +352,17 @@ class DunningWorklist(models.Model):
         }
 
     def action_log_call(self):
-        return self._customer().action_dunning_log_call()
+        return self._back_to_today(self._customer().action_dunning_log_call())
 
     def action_snooze(self):
-        return self._customer().action_dunning_snooze()
+        return self._back_to_today(self._customer().action_dunning_snooze())
+
+    def _back_to_today(self, action):
+        """From the worklist card, a call or a snooze may take the customer
+        off today's list: its dialog then goes back to the list."""
+        if self.env.context.get("dunning_worklist_return"):
+            action["context"]["dunning_worklist_return"] = True
+        return action
 
     def action_new_promise(self):
         return self._customer().action_dunning_new_promise()

@@ -39,3 +39,4 @@ from . import test_worklist
 from . import test_customer_statement
 from . import test_approval_request
 from . import test_screens
+from . import test_tours

@@ -109,6 +109,8 @@ class ResPartnerDunningCall(models.TransientModel):
             )
         if self.outcome == "dispute":
             return partner.with_company(self.company_id).action_dunning_new_dispute()
+        if self.env.context.get("dunning_worklist_return"):
+            return self.env["dunning.worklist"].action_open_today()
         return {"type": "ir.actions.act_window_close"}
 
     def _create_promise(self, partner, today):

@@ -50,4 +50,6 @@ class ResPartnerDunningSnooze(models.TransientModel):
             subtype_xmlid="mail.mt_note",
             author_id=self.env.user.partner_id.id,
         )
+        if self.env.context.get("dunning_worklist_return"):
+            return self.env["dunning.worklist"].action_open_today()
         return {"type": "ir.actions.act_window_close"}
