@@ -15,9 +15,13 @@ TEST_HTTP_PORT ?= 8169
 # l10n_it gives the demo company its Italian chart of accounts and taxes.
 MODULES ?= l10n_it,dunning_advanced
 # The demo also installs the Sales app (sale_management: its menus and
-# quotation screens, which the addon does not need: it depends on `sale` only)
-# and loads Italian, the language of its Italian customers.
-DEMO_MODULES ?= l10n_it,sale_management,dunning_advanced
+# quotation screens, which the addon does not need: it depends on `sale` only,
+# so sale_management is not in its manifest) and loads Italian, the language
+# of its Italian customers.
+# Installed first, so that the demo data find the Italian e-invoicing fields
+# (fiscal code, PEC) that l10n_it_edi adds.
+DEMO_BASE_MODULES ?= l10n_it,l10n_it_edi,sale_management
+DEMO_MODULES ?= dunning_advanced
 DEMO_LANG ?= it_IT
 
 VPY := $(VENV)/bin/python
@@ -61,7 +65,8 @@ postgres:
 # Fresh demo database, crons run once, then Odoo serves it.
 demo: venv postgres
 	dropdb --if-exists $(DEMO_DB)
-	$(ODOO) -d $(DEMO_DB) -i $(DEMO_MODULES) --load-language=$(DEMO_LANG) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
+	$(ODOO) -d $(DEMO_DB) -i $(DEMO_BASE_MODULES) --load-language=$(DEMO_LANG) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
+	$(ODOO) -d $(DEMO_DB) -i $(DEMO_MODULES) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
 	$(ODOO) shell -d $(DEMO_DB) --no-http < tools/demo_run_crons.py
 	@echo "Odoo with dunning_advanced: http://localhost:$(HTTP_PORT)  login admin / password admin"
 	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
