@@ -29,13 +29,14 @@ ODOO_BIN := $(ODOO_SRC)/odoo-bin
 ADDONS_PATH := $(ODOO_SRC)/addons,$(CURDIR)
 ODOO := $(VPY) $(ODOO_BIN) --addons-path=$(ADDONS_PATH)
 
-.PHONY: help demo run test lint postgres chromium odoo-src venv bench clean i18n
+.PHONY: help demo run test lint postgres chromium odoo-src venv bench clean i18n screenshots
 
 help:
 	@echo "make demo   Odoo with the addon and its demo data on http://localhost:$(HTTP_PORT) (admin/admin)"
 	@echo "make test   a fresh database, the addon's tests; ends with 'N passed, N failed'"
 	@echo "make lint   ruff and pylint-odoo"
 	@echo "make bench  benchmarks (see bench/README.md)"
+	@echo "make screenshots  docs/*.png from the running demo"
 	@echo "make i18n   re-export the terms and merge them into dunning_advanced/i18n/*.po"
 
 odoo-src:
@@ -70,6 +71,11 @@ demo: venv postgres
 	$(ODOO) shell -d $(DEMO_DB) --no-http < tools/demo_run_crons.py
 	@echo "Odoo with dunning_advanced: http://localhost:$(HTTP_PORT)  login admin / password admin"
 	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
+
+# PNG screenshots of Today, aged receivables, the KPI dashboard and a statement
+# into docs/, from the demo served by `make demo` or `make run` on HTTP_PORT.
+screenshots: venv chromium
+	$(VPY) tools/screenshots.py --url http://localhost:$(HTTP_PORT) --db $(DEMO_DB)
 
 # Serve an existing demo database again, without rebuilding it.
 run: venv postgres
