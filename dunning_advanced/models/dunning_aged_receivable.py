@@ -112,7 +112,7 @@ class DunningAgedReceivable(models.Model):
         aggregator=None,
     )
     amount_residual = fields.Monetary(
-        string="Residual", currency_field="company_currency_id", readonly=True
+        string="Total Open", currency_field="company_currency_id", readonly=True
     )
     amount_overdue = fields.Monetary(
         string="Overdue", currency_field="company_currency_id", readonly=True

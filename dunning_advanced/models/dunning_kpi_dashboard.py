@@ -32,6 +32,10 @@ class DunningKpiDashboard(models.TransientModel):
         compute="_compute_dashboard_html", sanitize=False, string="Dashboard"
     )
 
+    def _compute_display_name(self):
+        for dashboard in self:
+            dashboard.display_name = _("Receivables KPIs")
+
     @api.model
     def action_open(self):
         self.env["res.partner"]._check_dunning_user(_("see the receivables KPIs"))

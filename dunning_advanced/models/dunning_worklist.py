@@ -373,6 +373,9 @@ class DunningWorklist(models.Model):
     def action_send_statement(self):
         return self._customer().action_dunning_send_statement()
 
+    def action_print_statement(self):
+        return self._customer().action_dunning_print_statement()
+
     def action_open_items(self):
         return self._customer().action_view_credit_items()
 

@@ -294,6 +294,11 @@ class TestWorklist(DunningTestCommon):
             row.action_send_statement()["res_model"], "mail.compose.message"
         )
         self.assertEqual(row.action_open_customer()["res_id"], partner.id)
+        self.assertTrue(
+            row.action_print_statement()["url"].startswith(
+                f"/dunning/statements/{partner.id}?"
+            )
+        )
 
     def test_only_dunning_users_work_the_list(self):
         partner, _invoice = self._overdue_customer("Riservata S.r.l.")
