@@ -60,6 +60,8 @@ DEMO_CUSTOMERS = [
 # 1980), without its check character.
 CONSUMER_FISCAL_CODE = "SPSGLI80A41H703"
 COMPANY_IBAN = "IT60X0542811101000000123456"
+# Weekly dunning runs done in the past weeks.
+PAST_RUN_WEEKS = 12
 COMPANY_BIC = "BPMOIT22XXX"
 
 
@@ -101,7 +103,13 @@ class DunningDemo(models.AbstractModel):
         moves = self._create_invoices(company, products, invoices)
         for move, invoice in zip(moves, invoices, strict=True):
             payments.extend((move, pay_date, share) for pay_date, share in invoice[4])
-        self._register_payments(company, payments)
+        # Payments before the past dunning runs now; the later ones week by
+        # week between the runs, so each run sees what was open on its day
+        # (and reminder effectiveness has payments after reminders).
+        start = today - timedelta(weeks=PAST_RUN_WEEKS)
+        ledger = {}
+        self._register_payments(company, [p for p in payments if p[1] < start], ledger)
+        later = sorted((p for p in payments if p[1] >= start), key=lambda p: p[1])
         self._create_open_documents(company, partners, products, today)
         for partner, (_n, _c, _b, _a, limit, rating) in zip(
             partners, DEMO_CUSTOMERS, strict=True
@@ -118,7 +126,7 @@ class DunningDemo(models.AbstractModel):
             partner.with_company(company).write(vals)
         self._extend_rates_for_demo(today)
         seller, _collector = self._create_team(company, partners)
-        self._run_past_dunning(company, today)
+        self._run_past_dunning(company, today, later, ledger)
         self._create_arrangements(company, partners, today)
         company.credit_hold_enforced = True
         self._create_worklist_cases(company, partners, today)
@@ -414,21 +422,28 @@ class DunningDemo(models.AbstractModel):
             plan.action_compute_instalments()
             plan.action_activate()
 
-    def _run_past_dunning(self, company, today, weeks=12):
+    def _run_past_dunning(self, company, today, payments, ledger):
         """Weekly manual runs over the last weeks, as an accountant would have
-        done them: the reminders and levels the invoices open today reached."""
+        done them, each after the payments received until its day: the
+        reminders and levels the invoices reached, and what was paid after."""
         Run = self.env["dunning.run"].with_company(company)
-        for week in range(weeks, 0, -1):
+        for week in range(PAST_RUN_WEEKS, 0, -1):
+            day = today - timedelta(weeks=week)
+            self._register_payments(
+                company, [p for p in payments if p[1] <= day], ledger
+            )
+            payments = [p for p in payments if p[1] > day]
             run = Run.create(
                 {
                     "company_id": company.id,
-                    "date": today - timedelta(weeks=week),
+                    "date": day,
                     "run_type": "manual",
                     "state": "preview",
                 }
             )
             run.action_preview()
             run.action_send()
+        self._register_payments(company, payments, ledger)
 
     # ------------------------------------------------------------------
 
@@ -664,16 +679,21 @@ class DunningDemo(models.AbstractModel):
         moves.action_post()
         return moves
 
-    def _register_payments(self, company, payments):
+    def _register_payments(self, company, payments, ledger=None):
         """Bank payments of each invoice's share, reconciled with it.
 
         The last share of an invoice pays exactly what is left, so a paid
-        invoice has no residue of cents.
+        invoice has no residue of cents; ``ledger`` keeps the shares paid
+        across calls.
         """
+        if not payments:
+            return
         journal = self.env["account.journal"].search(
             [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
         )
-        shares, amounts = {}, {}
+        ledger = {} if ledger is None else ledger
+        shares = ledger.setdefault("shares", {})
+        amounts = ledger.setdefault("amounts", {})
         vals_list = []
         for move, pay_date, share in payments:
             shares[move] = shares.get(move, 0.0) + share
