@@ -18,6 +18,9 @@ AGING_SELECTION = [(code, AGING_LABELS[code]) for code, _f, _l in AGING_BUCKETS]
 # has its own stored flag (``level_reached``), which is then used.
 REACHED_STATES = ("pending", "sent", "delivery_failed")
 AS_OF_KEY = "dunning_as_of"
+# Context key of the customers (commercial) the report is for: it then reads
+# only their items (the Exposure button of a customer).
+PARTNER_KEY = "dunning_partner_ids"
 
 
 class DunningAgedReceivable(models.Model):
@@ -63,7 +66,12 @@ class DunningAgedReceivable(models.Model):
             "max_date",
         ],
         "account.move": ["invoice_user_id", "move_type"],
-        "res.partner": ["commercial_partner_id", "user_id", "dunning_collector_id"],
+        "res.partner": [
+            "commercial_partner_id",
+            "name",
+            "user_id",
+            "dunning_collector_id",
+        ],
         "dunning.credit.profile": ["risk_class"],
         "dunning.dispute": ["state", "move_id", "move_line_id"],
     }
@@ -81,6 +89,9 @@ class DunningAgedReceivable(models.Model):
     )
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    # Grouped by in the pivot: thousands of customers' names come with the
+    # query, not from one display name computation per customer.
+    partner_name = fields.Char(string="Customer Name", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     collector_id = fields.Many2one(
         "res.users",
@@ -153,9 +164,10 @@ class DunningAgedReceivable(models.Model):
     @api.model
     def _open_items_sql(self, as_of, companies, partner_ids=None):
         """Receivable items open on ``as_of`` in ``companies``: one row per item
-        with ``line_id``, ``company_id``, ``partner_id`` (commercial),
-        ``date_maturity`` (its date when it has none), ``residual`` (company
-        currency) and ``residual_currency`` (its own currency).
+        with ``line_id``, ``company_id``, ``move_id``, ``currency_id``,
+        ``date``, ``partner_id`` (commercial), ``date_maturity`` (its date when
+        it has none), ``residual`` (company currency) and ``residual_currency``
+        (its own currency).
 
         Today's residual plus the reconciliations dated after ``as_of``; an
         item dated after ``as_of`` did not exist yet. One place for every
@@ -169,6 +181,19 @@ class DunningAgedReceivable(models.Model):
             partner_filter = SQL(
                 "AND p.commercial_partner_id = ANY(%s)", list(partner_ids)
             )
+        accounts = (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("account_type", "=", "asset_receivable"),
+                    ("company_ids", "in", companies.ids),
+                ]
+            )
+        )
+        # Two sources: the items not reconciled today (an index serves them)
+        # and those with a reconciliation after the day, to undo.
         return SQL(
             """
             WITH later AS (
@@ -187,23 +212,33 @@ class DunningAgedReceivable(models.Model):
                        SUM(amount_currency) AS amount_currency
                   FROM later
               GROUP BY line_id
+            ), candidates AS (
+                SELECT l.id
+                  FROM account_move_line l
+                 WHERE l.account_id = ANY(%(accounts)s)
+                   AND l.reconciled IS NOT TRUE
+                   AND l.parent_state = 'posted'
+             UNION
+                SELECT line_id FROM undone
             )
             SELECT l.id AS line_id,
                    l.company_id,
+                   l.move_id,
+                   l.currency_id,
+                   l.date,
                    p.commercial_partner_id AS partner_id,
                    COALESCE(l.date_maturity, l.date) AS date_maturity,
                    l.amount_residual + COALESCE(u.amount, 0) AS residual,
                    l.amount_residual_currency + COALESCE(u.amount_currency, 0)
                        AS residual_currency
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
+              FROM candidates c
+              JOIN account_move_line l ON l.id = c.id
               JOIN res_partner p ON p.id = l.partner_id
          LEFT JOIN undone u ON u.line_id = l.id
-             WHERE a.account_type = 'asset_receivable'
+             WHERE l.account_id = ANY(%(accounts)s)
                AND l.parent_state = 'posted'
                AND l.company_id = ANY(%(companies)s)
                AND l.date <= %(as_of)s
-               AND (NOT l.reconciled OR u.line_id IS NOT NULL)
                AND (l.amount_residual + COALESCE(u.amount, 0) != 0
                     OR l.amount_residual_currency + COALESCE(u.amount_currency, 0)
                        != 0)
@@ -211,6 +246,7 @@ class DunningAgedReceivable(models.Model):
             """,
             as_of=as_of,
             companies=companies.ids,
+            accounts=accounts.ids,
             partner_filter=partner_filter,
         )
 
@@ -247,7 +283,7 @@ class DunningAgedReceivable(models.Model):
 
     @api.model
     def _report_query(self, as_of, companies):
-        days = SQL("(%s::date - COALESCE(l.date_maturity, l.date))", as_of)
+        days = SQL("(%s::date - o.date_maturity)", as_of)
         bucket = self._aging_case_sql(days)
         amount = SQL("(o.residual * account_currency_table.rate)")
         columns = [
@@ -261,55 +297,56 @@ class DunningAgedReceivable(models.Model):
             for code, _first, _last in AGING_BUCKETS
         ]
         currency_table = self.env["res.currency"]._get_simple_currency_table(companies)
+        partner_ids = self.env.context.get(PARTNER_KEY)
         return SQL(
             """
             WITH open_items AS (%(open_items)s),
+            -- The highest level each item reached (all reminder lines: one
+            -- sort is cheaper than a lookup per open item).
             reached AS (
                 SELECT DISTINCT ON (dl.move_line_id) dl.move_line_id, dl.level_id
                   FROM dunning_communication_line dl
-                  JOIN open_items oi ON oi.line_id = dl.move_line_id
                  WHERE %(reached)s
               ORDER BY dl.move_line_id, dl.level_rank DESC, dl.id DESC
             )
-            SELECT l.id,
-                   l.id AS move_line_id,
-                   l.move_id,
+            SELECT o.line_id AS id,
+                   o.line_id AS move_line_id,
+                   o.move_id,
                    CASE WHEN m.move_type IN ('out_invoice', 'out_refund')
                         THEN m.move_type ELSE 'entry' END AS move_type,
-                   l.company_id,
+                   o.company_id,
                    cp.id AS partner_id,
+                   cp.name AS partner_name,
                    COALESCE(m.invoice_user_id, cp.user_id) AS user_id,
                    COALESCE(cp.dunning_collector_id, cp.user_id) AS collector_id,
                    prof.risk_class,
-                   l.currency_id,
+                   o.currency_id,
                    %(report_currency)s AS company_currency_id,
-                   l.date,
-                   COALESCE(l.date_maturity, l.date) AS date_maturity,
+                   o.date,
+                   o.date_maturity,
                    %(days)s AS days_late,
                    %(bucket)s AS age_bucket,
                    reached.level_id,
                    EXISTS (
                        SELECT 1 FROM dunning_dispute dd
                         WHERE dd.state = 'open'
-                          AND dd.move_id = l.move_id
-                          AND (dd.move_line_id IS NULL OR dd.move_line_id = l.id)
+                          AND dd.move_id = o.move_id
+                          AND (dd.move_line_id IS NULL OR dd.move_line_id = o.line_id)
                    ) AS disputed,
                    o.residual_currency AS amount_residual_currency,
                    %(amount)s AS amount_residual,
                    CASE WHEN %(days)s > 0 THEN %(amount)s ELSE 0 END AS amount_overdue,
                    %(columns)s
               FROM open_items o
-              JOIN account_move_line l ON l.id = o.line_id
-              JOIN account_move m ON m.id = l.move_id
-              JOIN res_partner p ON p.id = l.partner_id
-              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+              JOIN account_move m ON m.id = o.move_id
+              JOIN res_partner cp ON cp.id = o.partner_id
               JOIN %(currency_table)s
-                ON account_currency_table.company_id = l.company_id
-         LEFT JOIN reached ON reached.move_line_id = l.id
+                ON account_currency_table.company_id = o.company_id
+         LEFT JOIN reached ON reached.move_line_id = o.line_id
          LEFT JOIN dunning_credit_profile prof
-                ON prof.partner_id = cp.id AND prof.company_id = l.company_id
+                ON prof.partner_id = cp.id AND prof.company_id = o.company_id
             """,
-            open_items=self._open_items_sql(as_of, companies),
+            open_items=self._open_items_sql(as_of, companies, partner_ids),
             reached=self._level_reached_sql(),
             report_currency=self.env.company.currency_id.id,
             days=days,
@@ -332,6 +369,7 @@ class DunningAgedReceivable(models.Model):
         )
         context = {AS_OF_KEY: fields.Date.to_string(as_of)}
         if partner:
+            context[PARTNER_KEY] = partner.commercial_partner_id.ids
             action["domain"] = [("partner_id", "=", partner.commercial_partner_id.id)]
             action["name"] = _(
                 "Open Items of %(partner)s on %(date)s",

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 from odoo.tools.misc import formatLang
 
 from ..lib.svg_chart import Series, line_chart
@@ -68,19 +68,21 @@ class DunningKpiDashboard(models.TransientModel):
     # ------------------------------------------------------------------
 
     def _dashboard_values(self):
+        """The figures of the latest snapshot (the daily scheduled action writes
+        today's early in the morning), computed now when there is none."""
         self.ensure_one()
         company, day = self.company_id, self.date
         Snapshot = self.env["dunning.kpi.snapshot"].sudo()
-        now = Snapshot.search(
+        latest = Snapshot.search(
             [("company_id", "=", company.id), ("date", "<=", day)],
             order="date desc",
             limit=1,
         )
-        current = (
-            now.read()[0]
-            if now and now.date == day
-            else Snapshot._compute_values(company, day)
-        )
+        if latest:
+            current = latest.read()[0]
+            day = latest.date
+        else:
+            current = Snapshot._compute_values(company, day)
         before = Snapshot.search(
             [
                 ("company_id", "=", company.id),
@@ -105,7 +107,7 @@ class DunningKpiDashboard(models.TransientModel):
             "cards": self._cards(current, before, money),
             "charts": self._charts(history, lang),
             "history_days": len(history),
-            "aging": self._aging(money),
+            "aging": self._aging(current, money),
             "effectiveness": self._effectiveness(day, money),
             "collectors": self._collectors(day, money),
         }
@@ -210,16 +212,22 @@ class DunningKpiDashboard(models.TransientModel):
             for title, series, unit in charts
         ]
 
-    def _aging(self, money):
-        Aged = self.env["dunning.aged.receivable"]
-        groups = dict(Aged._read_group([], ["age_bucket"], ["amount_residual:sum"]))
-        total = sum(groups.values()) or 0.0
-        labels = dict(Aged._fields["age_bucket"]._description_selection(self.env))
+    def _aging(self, current, money):
+        amounts = {
+            code: current.get(f"aging_{code}") or 0.0 for code, _l in AGING_SELECTION
+        }
+        total = sum(amounts.values())
+        labels = dict(AGING_SELECTION)
+        labels = dict(
+            self.env["dunning.aged.receivable"]
+            ._fields["age_bucket"]
+            ._description_selection(self.env)
+        )
         return [
             {
                 "label": labels[code],
-                "amount": format_amount(self.env, groups.get(code, 0.0), money),
-                "percent": round(groups.get(code, 0.0) / total * 100) if total else 0,
+                "amount": format_amount(self.env, amounts[code], money),
+                "percent": round(amounts[code] / total * 100) if total else 0,
                 "late": code != "not_due",
             }
             for code, _label in AGING_SELECTION
@@ -255,12 +263,7 @@ class DunningKpiDashboard(models.TransientModel):
 
     def _collectors(self, day, money):
         since = day - relativedelta(months=12)
-        Aged = self.env["dunning.aged.receivable"]
-        overdue = dict(
-            Aged._read_group(
-                [("days_late", ">", 0)], ["collector_id"], ["amount_residual:sum"]
-            )
-        )
+        overdue = self._overdue_by_collector(day)
         promises = {}
         for user, state, count in self.env["dunning.promise"]._read_group(
             [("closed_date", ">", since), ("state", "in", ("kept", "broken"))],
@@ -296,3 +299,25 @@ class DunningKpiDashboard(models.TransientModel):
                 }
             )
         return rows
+
+    def _overdue_by_collector(self, day):
+        """{collector (res.users): overdue amount of its customers} (one query
+        on the open items, not the whole aged report)."""
+        company = self.company_id
+        companies = self.env["dunning.kpi.snapshot"]._companies(company)
+        rows = self.env["dunning.credit.profile"]._credit_query(
+            SQL(
+                """
+            WITH items AS (%s)
+            SELECT COALESCE(cp.dunning_collector_id, cp.user_id), SUM(i.residual)
+              FROM items i
+              JOIN res_partner cp ON cp.id = i.partner_id
+             WHERE i.date_maturity < %s
+          GROUP BY 1
+                """,
+                self.env["dunning.aged.receivable"]._open_items_sql(day, companies),
+                day,
+            )
+        )
+        Users = self.env["res.users"]
+        return {Users.browse(user_id): amount for user_id, amount in rows}

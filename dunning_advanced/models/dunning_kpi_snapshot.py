@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib.credit_kpi import (
+    AGING_BUCKETS,
     average_days_delinquent,
     collection_effectiveness,
     dso_countback,
@@ -56,6 +57,12 @@ class DunningKpiSnapshot(models.Model):
     receivable = fields.Monetary(string="Receivables", readonly=True)
     receivable_current = fields.Monetary(string="Not Due", readonly=True)
     receivable_overdue = fields.Monetary(string="Overdue", readonly=True)
+    aging_not_due = fields.Monetary(string="Not Due (Aging)", readonly=True)
+    aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
+    aging_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
+    aging_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
+    aging_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
+    aging_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
     overdue_share = fields.Float(
         string="Overdue Share (%)",
         digits=(5, 2),
@@ -133,23 +140,24 @@ class DunningKpiSnapshot(models.Model):
 
     @api.model
     def _receivables(self, company, day):
-        """(all, not due) receivables of ``company`` on ``day``, company currency."""
+        """Receivables of ``company`` on ``day`` in each aging column, company
+        currency: {code of :data:`AGING_BUCKETS`: Decimal}."""
         companies = self._companies(company)
         Aged = self.env["dunning.aged.receivable"]
+        bucket = Aged._aging_case_sql(SQL("(%s::date - date_maturity)", day))
         rows = self.env["dunning.credit.profile"]._credit_query(
             SQL(
                 """
             WITH items AS (%s)
-            SELECT COALESCE(SUM(residual), 0),
-                   COALESCE(SUM(residual) FILTER (WHERE date_maturity >= %s), 0)
-              FROM items
+            SELECT %s, SUM(residual) FROM items GROUP BY 1
                 """,
                 Aged._open_items_sql(day, companies),
-                day,
+                bucket,
             )
         )
-        total, current = rows[0]
-        return _dec(total), _dec(current)
+        amounts = {code: Decimal(0) for code, _first, _last in AGING_BUCKETS}
+        amounts.update({code: _dec(amount) for code, amount in rows})
+        return amounts
 
     @api.model
     def _companies(self, company):
@@ -245,13 +253,15 @@ class DunningKpiSnapshot(models.Model):
     @api.model
     def _compute_values(self, company, day):
         """The figures of ``company`` on ``day`` (a dict of field values)."""
-        total, current = self._receivables(company, day)
+        aging = self._receivables(company, day)
+        total = sum(aging.values(), Decimal(0))
+        current = aging["not_due"]
         overdue = total - current
         periods = self._countback_periods(company, day)
         dso = dso_countback(total, periods).days
         best = dso_countback(current, periods).days
         start = day - timedelta(days=PERIOD_DAYS)
-        opening, _opening_current = self._receivables(company, start)
+        opening = sum(self._receivables(company, start).values(), Decimal(0))
         sales = self._sales_between(company, start + timedelta(days=1), day)
         cei = collection_effectiveness(opening, sales, total, current)
         kept, broken = self._promises(company, start + timedelta(days=1), day)
@@ -261,6 +271,7 @@ class DunningKpiSnapshot(models.Model):
             "receivable": float(total),
             "receivable_current": float(current),
             "receivable_overdue": float(overdue),
+            **{f"aging_{code}": float(amount) for code, amount in aging.items()},
             "overdue_share": float(share(max(overdue, Decimal(0)), total) or 0),
             "sales_period": float(sales),
             "dso": float(dso),

@@ -34,6 +34,10 @@ class TestKpiSnapshot(DunningTestCommon):
         self.assertEqual(values["receivable_current"], 3100.0)
         self.assertEqual(values["receivable_overdue"], 1550.0)
         self.assertEqual(values["overdue_share"], 33.33)
+        # in the aging columns: February's 1,550 is 24 days late
+        self.assertEqual(values["aging_not_due"], 3100.0)
+        self.assertEqual(values["aging_1_30"], 1550.0)
+        self.assertEqual(values["aging_31_60"], 0.0)
 
     def test_dso_by_countback(self):
         # 4,650 - March's 3,100 (31 days) = 1,550, of February's 2,800 over

@@ -1,7 +1,7 @@
 from odoo import fields, models
 
 GROUPINGS = [
-    ("partner_id", "Customer"),
+    ("partner_name", "Customer"),
     ("user_id", "Salesperson"),
     ("collector_id", "Collector"),
     ("risk_class", "Risk Class"),
@@ -22,7 +22,7 @@ class DunningAgedReceivableOpen(models.TransientModel):
         help="The report shows what was open on this day, aged on this day: "
         "payments registered later are left out.",
     )
-    group_by = fields.Selection(GROUPINGS, required=True, default="partner_id")
+    group_by = fields.Selection(GROUPINGS, required=True, default="partner_name")
 
     def action_open(self):
         self.ensure_one()
