@@ -193,7 +193,61 @@ class DunningAgedReceivable(models.Model):
             )
         )
         # Two sources: the items not reconciled today (an index serves them)
-        # and those with a reconciliation after the day, to undo.
+        # and the reconciled items with a reconciliation after the day, to
+        # undo. On a past day these are many: they are then read with the
+        # others by account and date rather than one by one.
+        if as_of >= fields.Date.context_today(self):
+            reconciled_later = SQL(
+                """
+                SELECT l.id, l.company_id, l.move_id, l.currency_id, l.date,
+                       l.date_maturity, l.partner_id, l.amount_residual,
+                       l.amount_residual_currency
+                  FROM undone u
+                  JOIN account_move_line l ON l.id = u.line_id
+                 WHERE l.account_id = ANY(%(accounts)s)
+                   AND l.reconciled
+                   AND l.parent_state = 'posted'
+                """,
+                accounts=accounts.ids,
+            )
+            items = SQL(
+                """
+                SELECT l.id, l.company_id, l.move_id, l.currency_id, l.date,
+                       l.date_maturity, l.partner_id, l.amount_residual,
+                       l.amount_residual_currency
+                  FROM account_move_line l
+                 WHERE l.account_id = ANY(%(accounts)s)
+                   AND l.reconciled IS NOT TRUE
+                   AND l.parent_state = 'posted'
+             UNION ALL
+                %(reconciled_later)s
+                """,
+                accounts=accounts.ids,
+                reconciled_later=reconciled_later,
+            )
+        else:
+            items = SQL(
+                """
+                SELECT l.id, l.company_id, l.move_id, l.currency_id, l.date,
+                       l.date_maturity, l.partner_id, l.amount_residual,
+                       l.amount_residual_currency
+                  FROM account_move_line l
+                  JOIN (
+                        SELECT l2.id
+                          FROM account_move_line l2
+                         WHERE l2.account_id = ANY(%(accounts)s)
+                           AND l2.reconciled IS NOT TRUE
+                           AND l2.parent_state = 'posted'
+                     UNION
+                        SELECT line_id FROM undone
+                  ) c ON c.id = l.id
+                 WHERE l.account_id = ANY(%(accounts)s)
+                   AND l.parent_state = 'posted'
+                   AND l.date <= %(as_of)s
+                """,
+                accounts=accounts.ids,
+                as_of=as_of,
+            )
         return SQL(
             """
             WITH later AS (
@@ -212,15 +266,7 @@ class DunningAgedReceivable(models.Model):
                        SUM(amount_currency) AS amount_currency
                   FROM later
               GROUP BY line_id
-            ), candidates AS (
-                SELECT l.id
-                  FROM account_move_line l
-                 WHERE l.account_id = ANY(%(accounts)s)
-                   AND l.reconciled IS NOT TRUE
-                   AND l.parent_state = 'posted'
-             UNION
-                SELECT line_id FROM undone
-            )
+            ), items AS (%(items)s)
             SELECT l.id AS line_id,
                    l.company_id,
                    l.move_id,
@@ -231,13 +277,10 @@ class DunningAgedReceivable(models.Model):
                    l.amount_residual + COALESCE(u.amount, 0) AS residual,
                    l.amount_residual_currency + COALESCE(u.amount_currency, 0)
                        AS residual_currency
-              FROM candidates c
-              JOIN account_move_line l ON l.id = c.id
+              FROM items l
               JOIN res_partner p ON p.id = l.partner_id
          LEFT JOIN undone u ON u.line_id = l.id
-             WHERE l.account_id = ANY(%(accounts)s)
-               AND l.parent_state = 'posted'
-               AND l.company_id = ANY(%(companies)s)
+             WHERE l.company_id = ANY(%(companies)s)
                AND l.date <= %(as_of)s
                AND (l.amount_residual + COALESCE(u.amount, 0) != 0
                     OR l.amount_residual_currency + COALESCE(u.amount_currency, 0)
@@ -246,7 +289,7 @@ class DunningAgedReceivable(models.Model):
             """,
             as_of=as_of,
             companies=companies.ids,
-            accounts=accounts.ids,
+            items=items,
             partner_filter=partner_filter,
         )
 
