@@ -14,19 +14,29 @@ HTTP_PORT ?= 8069
 TEST_HTTP_PORT ?= 8169
 # l10n_it gives the demo company its Italian chart of accounts and taxes.
 MODULES ?= l10n_it,dunning_advanced
+# The demo also installs the Sales app (sale_management: its menus and
+# quotation screens, which the addon does not need: it depends on `sale` only,
+# so sale_management is not in its manifest) and loads Italian, the language
+# of its Italian customers.
+# Installed first, so that the demo data find the Italian e-invoicing fields
+# (fiscal code, PEC) that l10n_it_edi adds.
+DEMO_BASE_MODULES ?= l10n_it,l10n_it_edi,sale_management
+DEMO_MODULES ?= dunning_advanced
+DEMO_LANG ?= it_IT
 
 VPY := $(VENV)/bin/python
 ODOO_BIN := $(ODOO_SRC)/odoo-bin
 ADDONS_PATH := $(ODOO_SRC)/addons,$(CURDIR)
 ODOO := $(VPY) $(ODOO_BIN) --addons-path=$(ADDONS_PATH)
 
-.PHONY: help demo run test lint postgres odoo-src venv bench clean i18n
+.PHONY: help demo run test lint postgres chromium odoo-src venv bench clean i18n screenshots
 
 help:
 	@echo "make demo   Odoo with the addon and its demo data on http://localhost:$(HTTP_PORT) (admin/admin)"
 	@echo "make test   a fresh database, the addon's tests; ends with 'N passed, N failed'"
 	@echo "make lint   ruff and pylint-odoo"
 	@echo "make bench  benchmarks (see bench/README.md)"
+	@echo "make screenshots  docs/*.png from the running demo"
 	@echo "make i18n   re-export the terms and merge them into dunning_advanced/i18n/*.po"
 
 odoo-src:
@@ -56,16 +66,26 @@ postgres:
 # Fresh demo database, crons run once, then Odoo serves it.
 demo: venv postgres
 	dropdb --if-exists $(DEMO_DB)
-	$(ODOO) -d $(DEMO_DB) -i $(MODULES) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
+	$(ODOO) -d $(DEMO_DB) -i $(DEMO_BASE_MODULES) --load-language=$(DEMO_LANG) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
+	$(ODOO) -d $(DEMO_DB) -i $(DEMO_MODULES) --stop-after-init --max-cron-threads=0 --http-port=$(HTTP_PORT)
 	$(ODOO) shell -d $(DEMO_DB) --no-http < tools/demo_run_crons.py
 	@echo "Odoo with dunning_advanced: http://localhost:$(HTTP_PORT)  login admin / password admin"
 	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
+
+# PNG screenshots of Today, aged receivables, the KPI dashboard and a statement
+# into docs/, from the demo served by `make demo` or `make run` on HTTP_PORT.
+screenshots: venv chromium
+	$(VPY) tools/screenshots.py --url http://localhost:$(HTTP_PORT) --db $(DEMO_DB)
 
 # Serve an existing demo database again, without rebuilding it.
 run: venv postgres
 	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
 
-test: venv postgres
+# Headless Chromium for the browser tests (tours); installed when missing.
+chromium:
+	@bash tools/ensure_chromium.sh
+
+test: venv postgres chromium
 	$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
 	  --addons-path $(ADDONS_PATH) --db $(TEST_DB) --modules $(MODULES) \
 	  --tags $(TEST_TAGS) --http-port $(TEST_HTTP_PORT) --log test.log

@@ -2,7 +2,13 @@
 
     python bench/bench.py scores  --db dunning_bench_run [--days-after 1]
     python bench/bench.py dunning --db dunning_bench_run [--days-after 1]
+    python bench/bench.py views    --db dunning_bench_run
+    python bench/bench.py snapshot --db dunning_bench_run
 
+``views`` opens the screens of the credit controller's morning as the web
+client does (Today, aged receivables today and six months ago, a customer's
+open items, the KPI dashboard and trends, reminder effectiveness, a
+statement), ``snapshot`` times the daily KPI snapshot; both roll back.
 ``scores`` calls ``dunning.credit.profile._cron_compute_risk_scores()``,
 ``dunning`` calls ``dunning.run._cron_run_dunning()``, both as the cron's
 superuser without the cron progress context, so one call does every batch.
@@ -28,6 +34,7 @@ import sys
 import threading
 import time
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -72,11 +79,16 @@ DUNNING_STEPS = {
 def parse_args():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["scores", "dunning"])
+    parser.add_argument("what", choices=["scores", "dunning", "views", "snapshot"])
     parser.add_argument("--db", default="dunning_bench_run")
     parser.add_argument("--days-after", type=int, default=0)
     parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
     parser.add_argument("--addons-path", default=None)
+    parser.add_argument(
+        "--force-db",
+        action="store_true",
+        help="use --db even if its name does not start with dunning_bench",
+    )
     args = parser.parse_args()
     args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{root}"
     return args
@@ -247,9 +259,217 @@ def outcome(env, what, today):
     }
 
 
+# The fields each list shows, as the web client asks for them.
+WORKLIST_SPEC = {
+    "partner_id": {"fields": {"display_name": {}}},
+    "reason": {},
+    "reasons_text": {},
+    "currency_id": {"fields": {}},
+    "amount_at_stake": {},
+    "amount_overdue": {},
+    "max_days_late": {},
+    "risk_class": {},
+    "hold_state": {},
+    "collector_id": {"fields": {"display_name": {}}},
+}
+AGED_SPEC = {
+    "partner_id": {"fields": {"display_name": {}}},
+    "move_id": {"fields": {"display_name": {}}},
+    "move_type": {},
+    "date": {},
+    "date_maturity": {},
+    "days_late": {},
+    "level_id": {"fields": {"display_name": {}}},
+    "disputed": {},
+    "company_currency_id": {"fields": {}},
+    "amount_residual": {},
+}
+AGED_MEASURES = [
+    f"amount_{code}:sum"
+    for code in ("not_due", "1_30", "31_60", "61_90", "91_120", "over_120", "residual")
+]
+
+
+def _worklist_reasons(env, today, customers=300):
+    """Reasons for Today on the bench data (it has none): a call due for
+    ``customers`` overdue customers, a promise due today for a third of them,
+    a dispute waiting a week for a tenth. Rolled back with the rest."""
+    env.cr.execute(
+        """
+        SELECT p.commercial_partner_id, MIN(l.move_id)
+          FROM account_move_line l
+          JOIN account_account a ON a.id = l.account_id
+          JOIN res_partner p ON p.id = l.partner_id
+         WHERE a.account_type = 'asset_receivable' AND NOT l.reconciled
+           AND l.date_maturity < %s AND l.balance > 0
+      GROUP BY 1 ORDER BY SUM(l.amount_residual) DESC LIMIT %s
+        """,
+        [today, customers],
+    )
+    rows = env.cr.fetchall()
+    partners = env["res.partner"].browse([row[0] for row in rows])
+    call = env.ref("mail.mail_activity_data_call")
+    env["mail.activity"].create(
+        [
+            {
+                "res_model_id": env["ir.model"]._get_id("res.partner"),
+                "res_id": partner.id,
+                "activity_type_id": call.id,
+                "date_deadline": today,
+                "user_id": env.ref("base.user_admin").id,
+            }
+            for partner in partners
+        ]
+    )
+    for partner_id, move_id in rows[: customers // 3]:
+        move = env["account.move"].browse(move_id)
+        env["dunning.promise"].create(
+            {
+                "partner_id": partner_id,
+                "move_ids": [(6, 0, [move_id])],
+                "date": today,
+                "amount": move.amount_residual or 1.0,
+            }
+        )
+    for _partner_id, move_id in rows[: customers // 10]:
+        env["dunning.dispute"].create({"move_id": move_id, "reason": "Bench"})
+    env.cr.execute(
+        "UPDATE dunning_dispute SET create_date = create_date - interval '8 days'"
+    )
+    return len(partners)
+
+
+def _timed(env, calls, repeat=3):
+    """{name: (median s, max s)} of each call, an empty cache before each."""
+    result = {}
+    for name, call in calls:
+        times = []
+        for _index in range(repeat):
+            env.invalidate_all()
+            start = wall_clock()
+            call()
+            times.append(wall_clock() - start)
+        times.sort()
+        result[name] = (round(times[len(times) // 2], 3), round(times[-1], 3))
+    return result
+
+
+def bench_views(env, today):
+    """Open every screen of the credit controller's morning as the web client
+    does (first page of a list, whole pivot), three times each."""
+    company = env.company
+    reasons = _worklist_reasons(env, today)
+    env.flush_all()
+    Worklist = env["dunning.worklist"]
+    Aged = env["dunning.aged.receivable"]
+    half_year = today - datetime.timedelta(days=182)
+    env.cr.execute(
+        """SELECT p.commercial_partner_id FROM account_move_line l
+             JOIN res_partner p ON p.id = l.partner_id
+            WHERE NOT l.reconciled AND l.balance > 0 AND l.parent_state = 'posted'
+         GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1"""
+    )
+    biggest = env["res.partner"].browse(env.cr.fetchone()[0])
+    open_items = biggest.action_view_credit_items()
+    Snapshot = env["dunning.kpi.snapshot"]
+    for months in range(12, 0, -1):  # a snapshot a month for the trends
+        Snapshot._take(company, today - relativedelta(months=months))
+    calls = [
+        (
+            "Today: list (80 rows)",
+            lambda: Worklist.web_search_read([], WORKLIST_SPEC, limit=80),
+        ),
+        (
+            "Aged receivables: pivot by customer, all customers",
+            lambda: Aged.read_group([], AGED_MEASURES, ["partner_name"], lazy=False),
+        ),
+        (
+            "Aged receivables: pivot by salesperson and age",
+            lambda: Aged.read_group(
+                [], ["amount_residual:sum"], ["user_id", "age_bucket"], lazy=False
+            ),
+        ),
+        (
+            "Aged receivables: list (80 rows)",
+            lambda: Aged.web_search_read([], AGED_SPEC, limit=80),
+        ),
+        (
+            f"Aged receivables on {half_year}: pivot by customer",
+            lambda: Aged.with_context(dunning_as_of=str(half_year)).read_group(
+                [], AGED_MEASURES, ["partner_name"], lazy=False
+            ),
+        ),
+        (
+            "Exposure button: open items of the customer with most items",
+            lambda: Aged.with_context(**open_items["context"]).web_search_read(
+                open_items["domain"], AGED_SPEC, limit=80
+            ),
+        ),
+        (
+            "KPI dashboard",
+            lambda: env["dunning.kpi.dashboard"].create({}).dashboard_html,
+        ),
+        (
+            "KPI trends: graph by month",
+            lambda: Snapshot.read_group(
+                [], ["dso:avg", "cei:avg"], ["date:month"], lazy=False
+            ),
+        ),
+        (
+            "Reminder effectiveness: pivot by level and channel",
+            lambda: env["dunning.reminder.effectiveness"].read_group(
+                [],
+                ["amount_reminded:sum", "amount_paid_30:sum"],
+                ["level_id", "channel"],
+                lazy=False,
+            ),
+        ),
+        (
+            "Statement PDF of the customer with most items",
+            lambda: env["res.partner"]._dunning_statement_pdf(biggest, company),
+        ),
+    ]
+    return {
+        "worklist_customers_with_reasons": reasons,
+        "worklist_rows": Worklist.search_count([]),
+        "aged_items_today": Aged.search_count([]),
+        "open_items_of_biggest": Aged.search_count(open_items["domain"]),
+        "reminder_lines": env["dunning.reminder.effectiveness"].search_count([]),
+        "load_average": os.getloadavg()[0],
+        "seconds_median_max": _timed(env, calls),
+    }
+
+
+def bench_snapshot(env, today):
+    """The daily KPI snapshot of the company, timed like the other runs."""
+    env.flush_all()
+    env.invalidate_all()
+    stats = QueryStats()
+    thread = threading.current_thread()
+    thread.query_hooks = [stats]
+    queries = env.cr.sql_log_count
+    wall, cpu = wall_clock(), cpu_clock()
+    env["dunning.kpi.snapshot"]._cron_take_snapshots()
+    env.flush_all()
+    wall, cpu = wall_clock() - wall, cpu_clock() - cpu
+    del thread.query_hooks
+    snapshot = env["dunning.kpi.snapshot"].search([("date", "=", today)], limit=1)
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "sql_queries": env.cr.sql_log_count - queries,
+        "sql_s": round(sum(stats.time.values()), 2),
+        "load_average": os.getloadavg()[0],
+        "slowest_queries": stats.top(),
+        "snapshot": snapshot.read(
+            ["receivable", "overdue_share", "dso", "best_dso", "days_delinquent", "cei"]
+        )[0],
+    }
+
+
 def main():
     args = parse_args()
-    check_db_name(args.db)
+    check_db_name(args.db, args.force_db)
     odoo = load_odoo(args.odoo_src, args.addons_path, args.db)
     with environment(odoo, args.db) as env:
         generated = env["ir.config_parameter"].get_param("dunning_bench.today")
@@ -257,6 +477,16 @@ def main():
             sys.exit(f"{args.db} was not made by bench/generate.py")
     today = datetime.date.fromisoformat(generated)
     today += datetime.timedelta(days=args.days_after)
+    if args.what in ("views", "snapshot"):
+        # Read-only figures: measured, then rolled back.
+        with (
+            freeze_time(f"{today} 09:00:00"),
+            environment(odoo, args.db) as env,
+        ):
+            bench = bench_views if args.what == "views" else bench_snapshot
+            result = {"what": args.what, "date": str(today), **bench(env, today)}
+        print(json.dumps(result, indent=1, default=str))
+        return
     with (
         freeze_time(f"{today} 06:00:00"),
         environment(odoo, args.db, commit=True) as env,

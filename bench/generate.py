@@ -33,6 +33,8 @@ import time
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import psycopg2
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from odoo_env import check_db_name, environment, load_odoo
@@ -58,6 +60,11 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
     parser.add_argument("--addons-path", default=None)
+    parser.add_argument(
+        "--force-db",
+        action="store_true",
+        help="use --db even if its name does not start with dunning_bench",
+    )
     args = parser.parse_args()
     args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{root}"
     return args
@@ -700,7 +707,7 @@ def summary(invoices, today):
 
 def main():
     args = parse_args()
-    check_db_name(args.db)
+    check_db_name(args.db, args.force_db)
     start = last = time.perf_counter()
 
     def lap(what):

@@ -6,10 +6,17 @@ import sys
 DB_PREFIX = "dunning_bench"
 
 
-def check_db_name(name):
-    """Refuse any database the benchmarks do not own: they drop and rewrite it."""
-    if not name.startswith(DB_PREFIX):
-        sys.exit(f"Refusing database {name!r}: its name must start with {DB_PREFIX!r}.")
+def check_db_name(name, force=False):
+    """Refuse any database the benchmarks do not own: they drop and rewrite it.
+
+    ``force`` (``--force-db``) takes another name, for a machine where the
+    database names are given: that database is dropped and rewritten too.
+    """
+    if not name.startswith(DB_PREFIX) and not force:
+        sys.exit(
+            f"Refusing database {name!r}: its name must start with {DB_PREFIX!r} "
+            "(or pass --force-db: it is dropped and rewritten)."
+        )
 
 
 def load_odoo(odoo_src, addons_path, db, log_level="warn"):

@@ -60,10 +60,26 @@
         "views/dunning_pagopa_notice_views.xml",
         "wizards/res_company_credit_settings_views.xml",
         "views/dunning_collection_webhook_event_views.xml",
+        "security/dunning_reporting_security.xml",
+        "data/dunning_kpi_cron_data.xml",
+        "data/dunning_statement_data.xml",
+        "views/dunning_aged_receivable_views.xml",
+        "wizards/dunning_aged_receivable_open_views.xml",
+        "views/dunning_worklist_views.xml",
+        "views/res_partner_worklist_views.xml",
+        "wizards/res_partner_dunning_call_views.xml",
+        "views/dunning_kpi_views.xml",
+        "views/dunning_reporting_menus.xml",
+        "views/dunning_approval_request_views.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "dunning_advanced/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

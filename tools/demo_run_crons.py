@@ -4,6 +4,7 @@
 CRONS = [
     "dunning_advanced.ir_cron_compute_risk_scores",
     "dunning_advanced.ir_cron_run_dunning",
+    "dunning_advanced.ir_cron_kpi_snapshot",
 ]
 for xmlid in CRONS:
     cron = env.ref(xmlid)

@@ -40,3 +40,13 @@ from . import dunning_collection_case_line
 from . import dunning_collection_webhook_event
 from . import dunning_pagopa_notice
 from . import dunning_collection_case_court
+from . import dunning_aged_receivable
+from . import dunning_contact
+from . import dunning_worklist
+from . import dunning_kpi_snapshot
+from . import dunning_reminder_effectiveness
+from . import dunning_kpi_dashboard
+from . import res_partner_statement
+from . import res_partner_worklist
+from . import ir_actions_report
+from . import dunning_approval_request

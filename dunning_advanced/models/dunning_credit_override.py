@@ -77,3 +77,17 @@ class DunningCreditOverride(models.Model):
                 labels.get(override.override_type, ""),
                 target.display_name if target else "",
             )
+
+    def action_open_document(self):
+        """The sale order or invoice this override approved."""
+        self.ensure_one()
+        document = self.document_ref
+        if not document:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": document._name,
+            "res_id": document.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount
+from odoo.tools.misc import formatLang
 
 from ..lib.credit_hold import HoldInputs, evaluate_hold
 from ..lib.risk_score import FACTORS, UNRATED, RiskInputs, compute_risk
@@ -198,6 +199,7 @@ class DunningCreditProfile(models.Model):
             )
 
     @api.depends(lambda self: [f"risk_points_{code}" for code in FACTORS])
+    @api.depends_context("lang")
     def _compute_risk_explanation(self):
         for profile in self:
             profile.risk_explanation = profile._render_risk_explanation()
@@ -787,12 +789,13 @@ class DunningCreditProfile(models.Model):
         na = (self.risk_na_factors or "").split(",")
         if code in na:
             return _("no data")
+        # Numbers as the user writes them (1.234,5 in Italian).
         if code == "days_late":
-            return _("%s days", round(self.risk_days_late, 1))
+            return _("%s days", formatLang(self.env, self.risk_days_late, digits=1))
         if code in ("late_share", "overdue_ratio", "limit_usage"):
             value = self[f"risk_{code}"]
-            return f"{value * 100:.1f} %"
-        return str(self[f"risk_{code}"])
+            return "%s %%" % formatLang(self.env, value * 100, digits=1)
+        return formatLang(self.env, self[f"risk_{code}"], digits=0)
 
     def _render_risk_explanation(self):
         self.ensure_one()
@@ -810,12 +813,17 @@ class DunningCreditProfile(models.Model):
                 "class_label": dict(
                     self._fields["risk_class"]._description_selection(self.env)
                 ).get(self.risk_class, ""),
+                "score": formatLang(self.env, self.risk_score, digits=2),
                 "rows": [
                     {
                         "label": labels[code],
                         "value": self._factor_value_text(code),
-                        "weight": used.get(code, getattr(current, code)),
-                        "points": self[f"risk_points_{code}"],
+                        "weight": formatLang(
+                            self.env, used.get(code, getattr(current, code)), digits=0
+                        ),
+                        "points": formatLang(
+                            self.env, self[f"risk_points_{code}"], digits=2
+                        ),
                         "na": code in (self.risk_na_factors or "").split(","),
                     }
                     for code in FACTORS

@@ -9,6 +9,8 @@ import random
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from stdnum import luhn
+from stdnum.it import codicefiscale
 
 from odoo import Command, api, fields, models
 
@@ -54,20 +56,42 @@ DEMO_CUSTOMERS = [
 ]
 
 
+# Fiscal code of the consumer (Giulia Esposito, born in Salerno on 1 January
+# 1980), without its check character.
+CONSUMER_FISCAL_CODE = "SPSGLI80A41H703"
+COMPANY_IBAN = "IT60X0542811101000000123456"
+# Weekly dunning runs done in the past weeks.
+PAST_RUN_WEEKS = 12
+COMPANY_BIC = "BPMOIT22XXX"
+
+
+def demo_vat_number(index):
+    """A valid Italian VAT number (partita IVA): 7 digits, the office code of
+    Milan (015), and the Luhn check digit."""
+    base = "%07d015" % (3141500 + 97 * index)
+    return base + luhn.calc_check_digit(base)
+
+
 class DunningDemo(models.AbstractModel):
     _name = "dunning.demo"
     _description = "Demo Data of Credit and Dunning"
 
     @api.model
     def _generate(self):
-        """Create the demo company, its customers and their history."""
+        """Create the demo company, then its customers and their history as
+        the admin user, as a person would have recorded them: the chatter
+        shows who, not OdooBot."""
         company = self._create_company()
-        env = self.with_company(company).env
+        admin = self.env.ref("base.user_admin")
+        self.with_user(admin).with_company(company)._generate_history(company)
+        return company
+
+    def _generate_history(self, company):
         rng = random.Random(2002)  # the year of D.Lgs. 231: any fixed seed
         today = fields.Date.context_today(self)
         company.credit_hold_enforced = False  # history happened before any hold
-        products = self.with_env(env)._create_products(company)
-        partners = self.with_env(env)._create_customers(company)
+        products = self._create_products(company)
+        partners = self._create_customers(company)
         invoices = []
         payments = []
         for partner, (_n, _c, behaviour, amount, _l, _r) in zip(
@@ -76,11 +100,17 @@ class DunningDemo(models.AbstractModel):
             plan = self._history_plan(behaviour, amount, today, rng)
             for invoice_date, due_date, total, paid in plan:
                 invoices.append((partner, invoice_date, due_date, total, paid))
-        moves = self.with_env(env)._create_invoices(company, products, invoices)
+        moves = self._create_invoices(company, products, invoices)
         for move, invoice in zip(moves, invoices, strict=True):
             payments.extend((move, pay_date, share) for pay_date, share in invoice[4])
-        self.with_env(env)._register_payments(company, payments)
-        self.with_env(env)._create_open_documents(company, partners, products, today)
+        # Payments before the past dunning runs now; the later ones week by
+        # week between the runs, so each run sees what was open on its day
+        # (and reminder effectiveness has payments after reminders).
+        start = today - timedelta(weeks=PAST_RUN_WEEKS)
+        ledger = {}
+        self._register_payments(company, [p for p in payments if p[1] < start], ledger)
+        later = sorted((p for p in payments if p[1] >= start), key=lambda p: p[1])
+        self._create_open_documents(company, partners, products, today)
         for partner, (_n, _c, _b, _a, limit, rating) in zip(
             partners, DEMO_CUSTOMERS, strict=True
         ):
@@ -95,10 +125,215 @@ class DunningDemo(models.AbstractModel):
                 )
             partner.with_company(company).write(vals)
         self._extend_rates_for_demo(today)
-        self.with_env(env)._run_past_dunning(company, today)
-        self.with_env(env)._create_arrangements(company, partners, today)
+        seller, _collector = self._create_team(company, partners)
+        self._run_past_dunning(company, today, later, ledger)
+        self._create_arrangements(company, partners, today)
         company.credit_hold_enforced = True
-        return company
+        self._create_worklist_cases(company, partners, today)
+        self._create_approval_request(company, partners, seller)
+        # A year of daily KPI snapshots, so the charts have history.
+        self.env["dunning.kpi.snapshot"]._backfill(
+            company, today - relativedelta(months=12), today
+        )
+
+    def _create_team(self, company, partners):
+        """A salesperson and a collector (passwords as their logins), who
+        follow most customers."""
+        Users = self.env["res.users"].sudo().with_context(no_reset_password=True)
+        lang = "it_IT" if self.env["res.lang"]._lang_get("it_IT") else "en_US"
+        common = {
+            "company_id": company.id,
+            "company_ids": [Command.set(company.ids)],
+            "lang": lang,
+            "tz": "Europe/Rome",
+        }
+        seller = Users.create(
+            {
+                **common,
+                "name": "Marco Venditti",
+                "login": "marco",
+                "password": "marco",
+                "email": "marco.venditti@rossiforniture.example.com",
+                "groups_id": [
+                    Command.set([self.env.ref("sales_team.group_sale_salesman").id])
+                ],
+            }
+        )
+        collector = Users.create(
+            {
+                **common,
+                "name": "Chiara Solleciti",
+                "login": "chiara",
+                "password": "chiara",
+                "email": "chiara.solleciti@rossiforniture.example.com",
+                "phone": "+39 02 1234568",
+                "groups_id": [
+                    Command.set(
+                        [
+                            self.env.ref("dunning_advanced.group_dunning_user").id,
+                            self.env.ref("sales_team.group_sale_salesman").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        for index, (partner, row) in enumerate(
+            zip(partners, DEMO_CUSTOMERS, strict=True)
+        ):
+            vals = {"user_id": seller.id if index % 3 else False}
+            if row[2] not in ("punctual", "early"):
+                vals["dunning_collector_id"] = collector.id
+            partner.write(vals)
+        return seller, collector
+
+    def _create_worklist_cases(self, company, partners, today):
+        """Every reason of the worklist (Today) holds today for a customer:
+        a call due, a promise due and one broken, a missed instalment, a
+        dispute waiting for a week, news from a collection agency, and the
+        reminders the engine leaves to a person (a formal notice to approve,
+        an email that bounced) when the engine has those states."""
+        by_behaviour = {}
+        for partner, row in zip(partners, DEMO_CUSTOMERS, strict=True):
+            by_behaviour.setdefault(row[2], []).append(partner)
+        busy = (
+            self.env["dunning.promise"]
+            .search([("company_id", "=", company.id)])
+            .partner_id
+            | self.env["dunning.instalment.plan"]
+            .search([("company_id", "=", company.id)])
+            .partner_id
+            | self.env["dunning.dispute"]
+            .search([("company_id", "=", company.id)])
+            .partner_id
+            | by_behaviour["defaulted"][0]
+        )
+        # Customers late but not lost, with overdue invoices and nothing agreed.
+        free = [
+            partner
+            for behaviour in (
+                "late_10_20",
+                "occasional",
+                "slow",
+                "over_limit",
+                "stopped",
+                "consumer",
+                "seasonal",
+                "new",
+            )
+            for partner in by_behaviour.get(behaviour, [])
+            if partner not in busy and partner._dunning_overdue_invoices(company)
+        ]
+        caller, promiser, breaker, planner = (free + [None] * 4)[:4]
+        planner = planner or caller  # few customers are late: one gets both
+        if caller:
+            caller.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=today,
+                user_id=caller._dunning_responsible(company).id,
+                summary="Sollecito telefonico: fatture scadute",
+            )
+        Promise = self.env["dunning.promise"]
+        # A promise to pay due today, and one broken yesterday.
+        for partner, date, broken in (
+            (promiser, today, False),
+            (breaker, today - timedelta(days=4), True),
+        ):
+            if not partner:
+                continue
+            invoices = partner._dunning_overdue_invoices(company)
+            promise = Promise.create(
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "move_ids": [Command.set(invoices.ids)],
+                    "promise_date": date - timedelta(days=10),
+                    "date": date,
+                    "amount": sum(invoices.mapped("amount_residual")),
+                    "note": "Promessa fatta al telefono dall'amministrazione.",
+                }
+            )
+            if broken:
+                promise._break(today - timedelta(days=1))
+        # An instalment plan whose first instalment, three days ago, is unpaid
+        # (within its 5 days of grace: the plan still runs).
+        if planner:
+            plan = self.env["dunning.instalment.plan"].create(
+                {
+                    "company_id": company.id,
+                    "partner_id": planner.id,
+                    "move_ids": [
+                        Command.set(planner._dunning_overdue_invoices(company).ids)
+                    ],
+                    "instalment_count": 3,
+                    "first_date": today - timedelta(days=3),
+                }
+            )
+            plan.action_compute_instalments()
+            plan.action_activate()
+        # The demo's dispute has waited for ten days.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE dunning_dispute SET create_date = %s WHERE company_id = %s",
+            (fields.Datetime.now() - timedelta(days=10), company.id),
+        )
+        self._create_agency_news(company, by_behaviour["defaulted"][0], today)
+        # Reminder states of the engine that need a person, when it has them.
+        Communication = self.env["dunning.communication"]
+        if hasattr(Communication, "_on_email_failed"):
+            sent = Communication.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "sent"),
+                    ("send_email", "=", True),
+                ],
+                order="date desc",
+                limit=1,
+            )
+            sent._on_email_failed("550 5.1.1 mailbox unavailable")
+        self.env.invalidate_all()
+
+    def _create_approval_request(self, company, partners, seller):
+        """The salesperson asks to confirm the quotation the hold stops."""
+        debtor = partners[[row[2] for row in DEMO_CUSTOMERS].index("stopped")]
+        quotation = self.env["sale.order"].search(
+            [("partner_id", "=", debtor.id), ("state", "=", "draft")], limit=1
+        )
+        if quotation.credit_hold_state != "hold":
+            return
+        quotation.user_id = seller
+        self.env["dunning.approval.request"].with_user(seller).create(
+            {
+                "res_model": "sale.order",
+                "res_id": quotation.id,
+                "note": "Il cliente ha inviato la contabile di un bonifico di "
+                "5.000 euro: chiedo di confermare l'ordine.",
+            }
+        )
+
+    def _create_agency_news(self, company, debtor, today):
+        """A case handed to a collection agency, which reports this morning
+        that it asked for a payment order (decreto ingiuntivo)."""
+        agency = self.env["res.partner"].create(
+            {
+                "name": "Recupero Crediti Lombardia S.p.A.",
+                "is_company": True,
+                "city": "Milano",
+                "country_id": self.env.ref("base.it").id,
+                "email": "pratiche@recuperocrediti.example.com",
+                "collection_agency_kind": "agency",
+                "collection_handoff_channel": "email",
+                "collection_fee_percent": 12.0,
+                "lang": "it_IT" if self.env["res.lang"]._lang_get("it_IT") else "en_US",
+            }
+        )
+        Case = self.env["dunning.collection.case"]
+        case = Case.search(
+            [("partner_id", "=", debtor.id), ("company_id", "=", company.id)], limit=1
+        ) or Case.create({"partner_id": debtor.id, "company_id": company.id})
+        case.agency_id = agency
+        case.sudo()._apply_agency_status(
+            "payment_order_requested", "Ricorso per decreto ingiuntivo depositato."
+        )
 
     def _extend_rates_for_demo(self, today):
         """Demo only: carry the last official rate forward to today, so that
@@ -187,12 +422,17 @@ class DunningDemo(models.AbstractModel):
             plan.action_compute_instalments()
             plan.action_activate()
 
-    def _run_past_dunning(self, company, today, weeks=12):
+    def _run_past_dunning(self, company, today, payments, ledger):
         """Weekly manual runs over the last weeks, as an accountant would have
-        done them: the reminders and levels the invoices open today reached."""
+        done them, each after the payments received until its day: the
+        reminders and levels the invoices reached, and what was paid after."""
         Run = self.env["dunning.run"].sudo().with_company(company)
-        for week in range(weeks, 0, -1):
+        for week in range(PAST_RUN_WEEKS, 0, -1):
             day = today - timedelta(weeks=week)
+            self._register_payments(
+                company, [p for p in payments if p[1] <= day], ledger
+            )
+            payments = [p for p in payments if p[1] > day]
             run = Run.create(
                 {
                     "company_id": company.id,
@@ -205,6 +445,7 @@ class DunningDemo(models.AbstractModel):
             run._before_run(day)
             run.communication_ids._send(approved=True, on_date=day)
             run._finish()
+        self._register_payments(company, payments, ledger)
 
     # ------------------------------------------------------------------
 
@@ -222,6 +463,23 @@ class DunningDemo(models.AbstractModel):
                 "phone": "+39 02 1234567",
                 "email": "amministrazione@rossiforniture.example.com",
                 "currency_id": self.env.ref("base.EUR").id,
+            }
+        )
+        italian_fields = {
+            "l10n_it_codice_fiscale": "12345670017",
+            "l10n_it_pec_email": "rossiforniture@pec.example.it",
+        }
+        company.partner_id.write(
+            {k: v for k, v in italian_fields.items() if k in company.partner_id._fields}
+        )
+        company.dunning_bank_id = self.env["res.partner.bank"].create(
+            {
+                "acc_number": COMPANY_IBAN,
+                "partner_id": company.partner_id.id,
+                "company_id": company.id,
+                "bank_id": self.env["res.bank"]
+                .create({"name": "Banco BPM", "bic": COMPANY_BIC})
+                .id,
             }
         )
         ChartTemplate = self.env["account.chart.template"]
@@ -290,27 +548,48 @@ class DunningDemo(models.AbstractModel):
         )
 
     def _create_customers(self, company):
+        """Italian customers write in Italian (when the language is loaded:
+        ``make demo`` loads it) and have a VAT number, a fiscal code and a PEC
+        address; the Swiss one writes in English."""
         italy = self.env.ref("base.it")
         switzerland = self.env.ref("base.ch")
+        italian = "it_IT" if self.env["res.lang"]._lang_get("it_IT") else "en_US"
+        Partner = self.env["res.partner"]
         vals_list = []
         for index, (name, city, behaviour, *_rest) in enumerate(
             DEMO_CUSTOMERS, start=1
         ):
-            vals_list.append(
-                {
-                    "name": name,
-                    "is_company": behaviour != "consumer",
-                    "city": city,
-                    "street": f"Via Roma {index}",
-                    "country_id": (switzerland if behaviour == "foreign" else italy).id,
-                    "email": f"amministrazione{index}@example.com",
-                    "customer_rank": 1,
-                    "company_id": company.id,
-                    "comment": f"Demo payment behaviour: {behaviour}",
-                    "invoice_sending_method": "manual",
-                }
-            )
-        return self.env["res.partner"].create(vals_list)
+            foreign = behaviour == "foreign"
+            vals = {
+                "name": name,
+                "is_company": behaviour != "consumer",
+                "city": city,
+                "street": f"Via Roma {index}",
+                "country_id": (switzerland if foreign else italy).id,
+                "email": f"amministrazione{index}@example.com",
+                "customer_rank": 1,
+                "company_id": company.id,
+                "comment": f"Demo payment behaviour: {behaviour}",
+                "invoice_sending_method": "manual",
+                "lang": "en_US" if foreign else italian,
+            }
+            if not foreign:
+                slug = "".join(c for c in name.lower() if c.isalnum())[:20]
+                vals["dunning_pec_email"] = f"{slug}@pec.example.it"
+                if behaviour == "consumer":
+                    fiscal_code = CONSUMER_FISCAL_CODE + codicefiscale.calc_check_digit(
+                        CONSUMER_FISCAL_CODE
+                    )
+                else:
+                    vat = demo_vat_number(index)
+                    vals["vat"] = f"IT{vat}"
+                    fiscal_code = vat  # a company's fiscal code is its VAT number
+                if "l10n_it_codice_fiscale" in Partner._fields:
+                    vals["l10n_it_codice_fiscale"] = fiscal_code
+                if "l10n_it_pec_email" in Partner._fields:
+                    vals["l10n_it_pec_email"] = vals["dunning_pec_email"]
+            vals_list.append(vals)
+        return Partner.create(vals_list)
 
     @api.model
     def _history_plan(self, behaviour, amount, today, rng):
@@ -402,16 +681,21 @@ class DunningDemo(models.AbstractModel):
         moves.action_post()
         return moves
 
-    def _register_payments(self, company, payments):
+    def _register_payments(self, company, payments, ledger=None):
         """Bank payments of each invoice's share, reconciled with it.
 
         The last share of an invoice pays exactly what is left, so a paid
-        invoice has no residue of cents.
+        invoice has no residue of cents; ``ledger`` keeps the shares paid
+        across calls.
         """
+        if not payments:
+            return
         journal = self.env["account.journal"].search(
             [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
         )
-        shares, amounts = {}, {}
+        ledger = {} if ledger is None else ledger
+        shares = ledger.setdefault("shares", {})
+        amounts = ledger.setdefault("amounts", {})
         vals_list = []
         for move, pay_date, share in payments:
             shares[move] = shares.get(move, 0.0) + share

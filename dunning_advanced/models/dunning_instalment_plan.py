@@ -558,6 +558,19 @@ class DunningInstalmentPlanLine(models.Model):
         compute="_compute_amount_paid",
     )
 
+    @api.depends("plan_id.name", "plan_id.partner_id", "sequence")
+    def _compute_display_name(self):
+        """``PLAN/0003, 2 of 3: customer``: a calendar entry says what it is."""
+        for line in self:
+            plan = line.plan_id
+            line.display_name = _(
+                "%(plan)s, %(number)s of %(count)s: %(partner)s",
+                plan=plan.name,
+                number=line.sequence,
+                count=len(plan.line_ids),
+                partner=plan.partner_id.display_name,
+            )
+
     @api.depends("plan_id.amount_paid", "amount", "date", "sequence")
     def _compute_amount_paid(self):
         covered_by_line = {}

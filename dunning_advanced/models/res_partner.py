@@ -9,6 +9,7 @@ from .dunning_credit_profile import HOLD_STATES, RISK_CLASSES
 
 CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 CREDIT_MANAGER = "dunning_advanced.group_dunning_credit_manager"
+DUNNING_USER = "dunning_advanced.group_dunning_user"
 # Fields only a credit manager sets, when the partner is created or later: the
 # limit, what stops reminders or where a formal notice goes, what raises or
 # lowers the risk score, and where a case file and its API token are sent.
@@ -819,6 +820,17 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _check_dunning_user(self, what):
+        """Raise AccessError unless the user is a Dunning User (or superuser)."""
+        if not self.env.su and not self.env.user.has_group(DUNNING_USER):
+            raise AccessError(
+                _(
+                    "Only a Dunning User can %(what)s (user: %(user)s).",
+                    what=what,
+                    user=self.env.user.name,
+                )
+            )
+
     def _get_credit_limit_currency(self):
         """Currency of the credit limit in the current company."""
         self.ensure_one()
@@ -860,15 +872,11 @@ class ResPartner(models.Model):
         def amount(value):
             return format_amount(self.env, value, money)
 
+        # One exposure figure: the one the hold was judged on, this document
+        # included (the reasons above quote the same).
         figures = _(
-            "Open receivables %(receivable)s (overdue %(overdue)s), draft invoices "
-            "%(draft)s, unbilled orders %(unbilled)s: exposure %(exposure)s; "
-            "credit limit %(limit)s.",
-            receivable=amount(exposure.receivable),
-            overdue=amount(exposure.overdue),
-            draft=amount(exposure.draft_invoices),
-            unbilled=amount(exposure.sale_unbilled),
-            exposure=amount(exposure.total),
+            "Exposure with this document: %(exposure)s; credit limit %(limit)s.",
+            exposure=amount(exposure.total + extra),
             limit=amount(exposure.limit) if exposure.limit else _("none"),
         )
         if extra:
@@ -926,27 +934,10 @@ class ResPartner(models.Model):
         return True
 
     def action_view_credit_items(self):
-        """Open receivable items that make up the exposure."""
+        """The customer's open items: due date, days late, level reached and
+        dispute of each invoice, credit note and unapplied payment."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_account_moves_all"
-        )
-        action.update(
-            {
-                "name": _(
-                    "Open Receivables of %s", self.commercial_partner_id.display_name
-                ),
-                "domain": [
-                    ("partner_id", "child_of", self.commercial_partner_id.id),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("company_id", "in", self.env.companies.ids),
-                ],
-                "context": {"search_default_group_by_move": 0},
-            }
-        )
-        return action
+        return self.env["dunning.aged.receivable"]._action_open(partner=self)
 
     def action_view_prescription_events(self):
         self.ensure_one()

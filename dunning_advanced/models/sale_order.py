@@ -79,3 +79,6 @@ class SaleOrder(models.Model):
             and not line.is_downpayment
             and line.product_uom_qty > 0
         )
+
+    def _credit_pending_amount(self):
+        return self.amount_total if self.state in ("draft", "sent") else 0.0

@@ -43,3 +43,12 @@ from . import test_security_credit
 from . import test_security_payments
 from . import test_input_validation
 from . import test_access_matrix
+from . import test_lib_credit_kpi
+from . import test_lib_statement_renderer
+from . import test_aged_receivables
+from . import test_kpi_snapshot
+from . import test_worklist
+from . import test_customer_statement
+from . import test_approval_request
+from . import test_screens
+from . import test_tours

@@ -9,3 +9,6 @@ from . import dunning_pagopa_notice_check
 from . import dunning_collection_case_judgement
 from . import dunning_collection_case_handoff_confirm
 from . import res_company_credit_settings
+from . import dunning_aged_receivable_open
+from . import res_partner_dunning_call
+from . import res_partner_dunning_snooze
