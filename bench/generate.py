@@ -33,8 +33,6 @@ import time
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import psycopg2
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from odoo_env import check_db_name, environment, load_odoo
