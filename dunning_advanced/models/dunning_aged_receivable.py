@@ -14,9 +14,6 @@ AGING_LABELS = {
     "over_120": "Over 120 Days",
 }
 AGING_SELECTION = [(code, AGING_LABELS[code]) for code, _f, _l in AGING_BUCKETS]
-# States of a reminder whose level counts as reached, until the reminder line
-# has its own stored flag (``level_reached``), which is then used.
-REACHED_STATES = ("pending", "sent", "delivery_failed")
 AS_OF_KEY = "dunning_as_of"
 # Context key of the customers (commercial) the report is for: it then reads
 # only their items (the Exposure button of a customer).
@@ -74,6 +71,12 @@ class DunningAgedReceivable(models.Model):
         ],
         "dunning.credit.profile": ["risk_class"],
         "dunning.dispute": ["state", "move_id", "move_line_id"],
+        "dunning.communication.line": [
+            "move_line_id",
+            "level_id",
+            "level_rank",
+            "level_reached",
+        ],
     }
 
     move_line_id = fields.Many2one("account.move.line", string="Item", readonly=True)
@@ -319,10 +322,7 @@ class DunningAgedReceivable(models.Model):
     @api.model
     def _level_reached_sql(self, alias="dl"):
         """Condition on a reminder line that its item reached its level."""
-        table = SQL.identifier(alias)
-        if "level_reached" in self.env["dunning.communication.line"]._fields:
-            return SQL("%s.level_reached", table)
-        return SQL("%s.state IN %s", table, REACHED_STATES)
+        return SQL("%s.level_reached", SQL.identifier(alias))
 
     @api.model
     def _report_query(self, as_of, companies):

@@ -44,6 +44,7 @@ class DunningReminderEffectiveness(models.Model):
             "communication_id",
             "move_line_id",
             "level_id",
+            "level_reached",
             "amount_residual",
         ],
         "account.partial.reconcile": ["debit_move_id", "amount", "max_date"],
