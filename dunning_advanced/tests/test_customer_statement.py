@@ -59,7 +59,7 @@ class TestCustomerStatement(DunningTestCommon):
             self.customer, self.company
         )
         text = _pdf_text(pdf)
-        self.assertIn("Estratto conto al 01/06/2026", text)
+        self.assertIn("Estratto conto al 1 giugno 2026", text)
         # open: 600 left of the January invoice (121 days late), 500 not due,
         # the credit note of 50: balance 1,050
         self.assertIn("Fattura\n" + self.old.name, text)
@@ -69,10 +69,10 @@ class TestCustomerStatement(DunningTestCommon):
         self.assertIn("1.050,00 €", text)
         self.assertIn("Oltre 120 gg", text)
         # recent payments (60 days): 400 on 10 May, not the one of 25 March
-        self.assertIn("Pagamenti e note di credito dal 02/04/2026", text)
-        self.assertIn("10/05/2026", text)
+        self.assertIn("Pagamenti e note di credito dal 2 aprile 2026", text)
+        self.assertIn("10 maggio 2026", text)
         self.assertIn("400,00 €", text)
-        self.assertNotIn("25/03/2026", text)
+        self.assertNotIn("25 marzo 2026", text)
         # the payment box with the QR code of the balance
         self.assertIn("Modalità di pagamento", text)
         self.assertIn("IBAN: IT60 X054 2811 1010 0000 0123 456", text)
@@ -90,7 +90,7 @@ class TestCustomerStatement(DunningTestCommon):
         text = _pdf_text(
             self.env["res.partner"]._dunning_statement_pdf(self.customer, self.company)
         )
-        self.assertIn("Statement of account as of 1 Jun 2026", text)
+        self.assertIn("Statement of account as of 1 June 2026", text)
         self.assertIn("€1,050.00", text)
 
     def test_send_statements_in_bulk_with_the_pdf(self):

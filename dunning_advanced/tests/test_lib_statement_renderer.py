@@ -116,7 +116,7 @@ def _text(pdf):
 class TestLibStatementRenderer(BaseCase):
     def test_italian_statement_lists_items_aging_payments_and_balance(self):
         text = _text(render_statement(_statement()))
-        self.assertIn("Estratto conto al 05/12/2026", text)
+        self.assertIn("Estratto conto al 5 dicembre 2026", text)
         self.assertIn("Fattura\nINV/2026/00017", text)
         self.assertIn("Nota di credito\nRINV/2026/00003", text)
         # 1,220 + 610 + 100 - 240 = 1,690; due 31/07 is 127 days late on 5/12
@@ -130,14 +130,14 @@ class TestLibStatementRenderer(BaseCase):
             "0,00 €\n1.220,00 €\n1.690,00 €",
             text,
         )
-        self.assertIn("Pagamenti e note di credito dal 06/09/2026", text)
+        self.assertIn("Pagamenti e note di credito dal 6 settembre 2026", text)
         self.assertIn("BNK1/2026/00101", text)
         self.assertIn("Edilizia Tirrena S.r.l.", text)
         self.assertIn("Bonifico SEPA", text)
 
     def test_english_statement(self):
         text = _text(render_statement(_statement(lang="en_US")))
-        self.assertIn("Statement of account as of 5 Dec 2026", text)
+        self.assertIn("Statement of account as of 5 December 2026", text)
         self.assertIn("Credit note\nRINV/2026/00003", text)
         self.assertIn("€1,690.00", text)
         self.assertIn("120+ days", text)

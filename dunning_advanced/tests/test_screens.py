@@ -1,3 +1,4 @@
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
@@ -72,15 +73,16 @@ class TestScreens(DunningTestCommon):
 
     def test_instalments_in_the_calendar_are_named_by_plan_and_number(self):
         invoice = self._invoice(self.customer, 900, d("2026-01-01"), d("2026-01-31"))
-        plan = self.env["dunning.instalment.plan"].create(
-            {
-                "partner_id": self.customer.id,
-                "move_ids": [Command.set(invoice.ids)],
-                "instalment_count": 3,
-                "first_date": d("2026-03-01"),
-            }
-        )
-        plan.action_compute_instalments()
+        with freeze_time("2026-02-15"):  # a plan starts from today on
+            plan = self.env["dunning.instalment.plan"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(invoice.ids)],
+                    "instalment_count": 3,
+                    "first_date": d("2026-03-01"),
+                }
+            )
+            plan.action_compute_instalments()
         second = plan.line_ids.sorted("date")[1]
         self.assertEqual(
             second.display_name, f"{plan.name}, 2 of 3: Bianchi Costruzioni S.r.l."

@@ -101,15 +101,16 @@ class TestWorklist(DunningTestCommon):
             }
         )
         broken, invoice = self._overdue_customer("Mancata S.r.l.")
-        promise = self.env["dunning.promise"].create(
-            {
-                "partner_id": broken.id,
-                "move_ids": [Command.set(invoice.ids)],
-                "date": d("2026-03-05"),
-                "amount": 1000.0,
-            }
-        )
-        promise.write({"state": "broken", "closed_date": d("2026-03-06")})
+        with freeze_time("2026-03-01"):  # promised before the day it broke
+            promise = self.env["dunning.promise"].create(
+                {
+                    "partner_id": broken.id,
+                    "move_ids": [Command.set(invoice.ids)],
+                    "date": d("2026-03-05"),
+                    "amount": 1000.0,
+                }
+            )
+        promise._break(d("2026-03-06"))  # as the run finds it
         self.assertEqual(self._row(due).reason, "promise_due")
         self.assertEqual(self._row(broken).reason, "promise_broken")
 
@@ -158,18 +159,22 @@ class TestWorklist(DunningTestCommon):
         self.assertEqual(self._row(notice).reason, "to_approve")
 
     def test_agency_update_on_a_case(self):
-        partner, _invoice = self._overdue_customer("Agenzia S.r.l.")
-        case = self.env["dunning.collection.case"].create(
-            {"partner_id": partner.id, "company_id": self.company.id}
+        partner, invoice = self._overdue_customer("Agenzia S.r.l.")
+        # Cases are opened by the engine and the Open Case wizard only.
+        case = (
+            self.env["dunning.collection.case"]
+            .sudo()
+            ._open_or_update(partner, self.company, invoice.line_ids)
+            .with_env(self.env)
         )
         self.assertFalse(self._row(partner), "a case opened by us is no news")
         stage = self.env["dunning.collection.stage"].search(
             [("id", "!=", case.stage_id.id), ("is_closed", "=", False)], limit=1
         )
-        case.with_context(
-            collection_stage_source="agency",
-            collection_stage_note="Debtor found, payment order requested",
-        ).stage_id = stage
+        # As the agency's update moves it (REST sync or their email).
+        case._move_to_stage(
+            stage, source="agency", note="Debtor found, payment order requested"
+        )
         row = self._row(partner)
         self.assertEqual(row.reason, "agency")
         self.assertTrue(row.reason_agency)
@@ -238,15 +243,16 @@ class TestWorklist(DunningTestCommon):
 
     def test_a_call_clears_the_news_it_answers(self):
         partner, invoice = self._overdue_customer("Notizia S.r.l.")
-        promise = self.env["dunning.promise"].create(
-            {
-                "partner_id": partner.id,
-                "move_ids": [Command.set(invoice.ids)],
-                "date": d("2026-03-05"),
-                "amount": 1000.0,
-            }
-        )
-        promise.write({"state": "broken", "closed_date": d("2026-03-09")})
+        with freeze_time("2026-03-01"):  # promised before the day it broke
+            promise = self.env["dunning.promise"].create(
+                {
+                    "partner_id": partner.id,
+                    "move_ids": [Command.set(invoice.ids)],
+                    "date": d("2026-03-05"),
+                    "amount": 1000.0,
+                }
+            )
+        promise._break(d("2026-03-09"))  # as the run finds it
         self.assertEqual(self._row(partner).reason, "promise_broken")
         self._log_call(partner, "no_answer", next_call_date=d("2026-03-12"))
         self.assertFalse(self._row(partner))
