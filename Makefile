@@ -29,7 +29,7 @@ ODOO_BIN := $(ODOO_SRC)/odoo-bin
 ADDONS_PATH := $(ODOO_SRC)/addons,$(CURDIR)
 ODOO := $(VPY) $(ODOO_BIN) --addons-path=$(ADDONS_PATH)
 
-.PHONY: help demo run test lint postgres chromium odoo-src venv bench clean i18n screenshots
+.PHONY: help demo run test lint postgres test-tools odoo-src venv bench clean i18n screenshots
 
 help:
 	@echo "make demo   Odoo with the addon and its demo data on http://localhost:$(HTTP_PORT) (admin/admin)"
@@ -74,18 +74,19 @@ demo: venv postgres
 
 # PNG screenshots of Today, aged receivables, the KPI dashboard and a statement
 # into docs/, from the demo served by `make demo` or `make run` on HTTP_PORT.
-screenshots: venv chromium
+screenshots: venv test-tools
 	$(VPY) tools/screenshots.py --url http://localhost:$(HTTP_PORT) --db $(DEMO_DB)
 
 # Serve an existing demo database again, without rebuilding it.
 run: venv postgres
 	$(ODOO) -d $(DEMO_DB) --http-port=$(HTTP_PORT) --db-filter='^$(DEMO_DB)$$'
 
-# Headless Chromium for the browser tests (tours); installed when missing.
-chromium:
-	@bash tools/ensure_chromium.sh
+# Headless Chromium for the browser tests (tours) and pdftotext for the printed
+# notices; installed when missing.
+test-tools:
+	@bash tools/ensure_test_tools.sh
 
-test: venv postgres chromium
+test: venv postgres test-tools
 	$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
 	  --addons-path $(ADDONS_PATH) --db $(TEST_DB) --modules $(MODULES) \
 	  --tags $(TEST_TAGS) --http-port $(TEST_HTTP_PORT) --log test.log

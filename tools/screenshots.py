@@ -112,7 +112,7 @@ class Browser:
             (shutil.which(name) for name in BROWSERS if shutil.which(name)), None
         )
         if not binary:
-            sys.exit("No Chromium or Chrome found: run `make chromium` first.")
+            sys.exit("No Chromium or Chrome found: run `make test-tools` first.")
         self.profile = tempfile.mkdtemp(prefix="dunning_shots_")
         self.ws = None
         self.process = subprocess.Popen(
