@@ -13,7 +13,7 @@ HTTP_PORT ?= 8069
 # Port of the HTTP server the tests start; differ it to run two suites at once.
 TEST_HTTP_PORT ?= 8169
 # l10n_it gives the demo company its Italian chart of accounts and taxes.
-MODULES ?= l10n_it,dunning_advanced
+MODULES ?= l10n_it,payment_demo,dunning_advanced
 
 VPY := $(VENV)/bin/python
 ODOO_BIN := $(ODOO_SRC)/odoo-bin

@@ -1,3 +1,4 @@
 from . import main
 from . import collection_webhook
 from . import pagopa
+from . import portal

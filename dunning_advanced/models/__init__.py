@@ -37,3 +37,15 @@ from . import dunning_collection_case_offer
 from . import dunning_collection_case_line
 from . import dunning_pagopa_notice
 from . import dunning_collection_case_court
+from . import res_company_portal
+from . import res_config_settings_portal
+from . import dunning_portal
+from . import dunning_portal_document
+from . import dunning_portal_rule
+from . import dunning_portal_request
+from . import dunning_portal_request_submit
+from . import dunning_portal_event
+from . import dunning_portal_attempt
+from . import dunning_communication_portal
+from . import dunning_run_portal
+from . import payment_transaction

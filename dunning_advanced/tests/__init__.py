@@ -37,3 +37,5 @@ from . import test_statutory_interest
 from . import test_pagopa_italy
 from . import test_sdd_rulebook
 from . import test_collection_court
+from . import test_lib_portal_token
+from . import test_lib_portal_rules
