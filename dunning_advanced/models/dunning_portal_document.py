@@ -126,7 +126,7 @@ class DunningPortalDocument(models.AbstractModel):
         if stored:
             return stored.raw
         report = self.env["ir.actions.report"].sudo()
-        if report._get_wkhtmltopdf_state() == "ok":
+        if report.get_wkhtmltopdf_state() == "ok":
             pdf, _kind = report.with_context(lang=lang)._render_qweb_pdf(
                 "account.account_invoices", move.ids
             )

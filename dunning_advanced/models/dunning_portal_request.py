@@ -302,22 +302,22 @@ class DunningPortalRequest(models.Model):
                 else _("Only Dunning Users decide on customers' requests.")
             )
 
-    def _accept(self, user):
+    def _accept(self, reviewer):
         """Open the promise or plan asked for (a reported payment: found).
-        ``user``: who accepted it, None for the company's rules."""
+        ``reviewer``: who accepted it, None for the company's rules."""
         self.ensure_one()
         vals = {
             "state": "accepted",
             "pause_until": self.pause_until if self.kind == "paid" else False,
             "decision_date": self.company_id._dunning_today(),
-            "decided_by_id": user.id if user else False,
+            "decided_by_id": reviewer.id if reviewer else False,
         }
         if self.kind == "promise":
-            vals["promise_id"] = self._open_promise(user).id
+            vals["promise_id"] = self._open_promise(reviewer).id
         elif self.kind == "plan":
-            vals["plan_id"] = self._open_plan(user).id
+            vals["plan_id"] = self._open_plan(reviewer).id
         self._write_controlled(vals)
-        if user:
+        if reviewer:
             self.activity_feedback(
                 ["mail.mail_activity_data_todo"], feedback=_("Accepted.")
             )
@@ -325,10 +325,10 @@ class DunningPortalRequest(models.Model):
             self._log_on_customer()
         self._notify_customer()
 
-    def _open_promise(self, user):
+    def _open_promise(self, reviewer):
         moves = self.move_ids
         partner = self.partner_id
-        collector = user or partner._dunning_responsible(self.company_id)
+        collector = reviewer or partner._dunning_responsible(self.company_id)
         promise = (
             self.env["dunning.promise"]
             .sudo()
@@ -350,9 +350,9 @@ class DunningPortalRequest(models.Model):
         )
         return promise
 
-    def _open_plan(self, user):
+    def _open_plan(self, reviewer):
         partner = self.partner_id
-        responsible = user or partner._dunning_responsible(self.company_id)
+        responsible = reviewer or partner._dunning_responsible(self.company_id)
         plan = (
             self.env["dunning.instalment.plan"]
             .sudo()

@@ -302,31 +302,31 @@ class DunningPortalRequestSubmit(models.Model):
     def _reason_text(self, code, values, company):
         money = company.currency_id
         texts = {
-            "no_rule": lambda: _(
+            "no_rule": lambda: self.env._(
                 "No rule of the company accepts such requests at once."
             ),
-            "unrated": lambda: _("The customer has no risk class yet."),
-            "risk_class": lambda: _(
+            "unrated": lambda: self.env._("The customer has no risk class yet."),
+            "risk_class": lambda: self.env._(
                 "Risk class %(risk_class)s; the rules accept %(allowed)s.",
                 risk_class=values["risk_class"],
                 allowed=", ".join(values["allowed"]) or "-",
             ),
-            "days": lambda: _(
+            "days": lambda: self.env._(
                 "%(days)s days away; the rules accept %(max_days)s at most.",
                 days=values["days"],
                 max_days=values["max_days"],
             ),
-            "amount": lambda: _(
+            "amount": lambda: self.env._(
                 "%(amount)s; the rules accept %(max_amount)s at most.",
                 amount=format_amount(self.env, float(values["amount"]), money),
                 max_amount=format_amount(self.env, float(values["max_amount"]), money),
             ),
-            "instalments": lambda: _(
+            "instalments": lambda: self.env._(
                 "%(count)s instalments; the rules accept %(max_count)s at most.",
                 count=values["count"],
                 max_count=values["max_count"],
             ),
-            "share": lambda: _(
+            "share": lambda: self.env._(
                 "The promise covers %(share)s %% of the invoices; the rules ask "
                 "for %(min_share)s %% at least.",
                 share=values["share"],

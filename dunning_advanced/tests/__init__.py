@@ -39,3 +39,5 @@ from . import test_sdd_rulebook
 from . import test_collection_court
 from . import test_lib_portal_token
 from . import test_lib_portal_rules
+from . import test_portal_requests
+from . import test_portal_http
