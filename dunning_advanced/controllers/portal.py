@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound
 from odoo import Command, _, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
+from odoo.tools import is_html_empty
 
 from odoo.addons.payment.controllers.portal import PaymentPortal
 
@@ -283,6 +284,8 @@ class DunningCustomerPage(PaymentPortal):
             transaction_route=f"/d/{token}/transaction/{target}",
             landing_route=f"/d/{token}",
             access_token=token,
+            availability_report={},
+            is_html_empty=is_html_empty,
         )
         return request.render("dunning_advanced.portal_pay", values)
 
@@ -409,7 +412,6 @@ class DunningCustomerPage(PaymentPortal):
                 communication,
                 error=problem.args[0],
                 open_form=kind,
-                form=request.params,
             )
         request.env["dunning.portal.event"].sudo()._record(
             REQUEST_EVENTS[kind],
@@ -452,7 +454,6 @@ class DunningCustomerPage(PaymentPortal):
                     communication,
                     error=_("Attach a PDF, PNG or JPEG file of 5 MB at most."),
                     open_form="paid",
-                    form=request.params,
                 )
             attachment = (upload.filename[:120], content, mimetype)
         return self._dunning_request(

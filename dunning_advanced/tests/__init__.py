@@ -41,3 +41,4 @@ from . import test_lib_portal_token
 from . import test_lib_portal_rules
 from . import test_portal_requests
 from . import test_portal_http
+from . import test_portal_tour
