@@ -112,7 +112,7 @@ class DunningCustomerPage(PaymentPortal):
         methods=["GET"],
         sitemap=False,
     )
-    def dunning_portal_page(self, token, done=None, tx=None, **kwargs):
+    def dunning_portal_page(self, token, done=None, tx=None, form=None, **kwargs):
         claims, error = self._dunning_open(token)
         if error:
             return error
@@ -128,6 +128,8 @@ class DunningCustomerPage(PaymentPortal):
             communication,
             done=done if done in REQUEST_EVENTS else None,
             transaction=transaction,
+            # ?form=promise opens that form (a link can lead straight to it).
+            open_form=form if form in REQUEST_STATUSES else None,
         )
 
     def _dunning_transaction(self, partner, tx_id):

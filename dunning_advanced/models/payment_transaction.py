@@ -24,7 +24,7 @@ class PaymentTransaction(models.Model):
     def _post_process(self):
         """Odoo's post-processing (payment posted and reconciled), then the
         page's 'paid' event, once per transaction."""
-        super()._post_process()
+        res = super()._post_process()
         Event = self.env["dunning.portal.event"].sudo()
         for tx in self.filtered(lambda t: t.dunning_portal and t.state == "done"):
             if Event.search_count(
@@ -42,3 +42,4 @@ class PaymentTransaction(models.Model):
                 currency_id=tx.currency_id.id,
                 transaction_id=tx.id,
             )
+        return res

@@ -18,8 +18,10 @@ class PortalHttpCommon(DunningEngineCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customer.dunning_collector_id = cls.dunning_user
-        profile = cls.env["dunning.credit.profile"].sudo().create(
-            {"partner_id": cls.customer.id, "company_id": cls.company.id}
+        profile = (
+            cls.env["dunning.credit.profile"]
+            .sudo()
+            .create({"partner_id": cls.customer.id, "company_id": cls.company.id})
         )
         profile.risk_class = "A"
         today = fields.Date.today()
@@ -30,7 +32,9 @@ class PortalHttpCommon(DunningEngineCommon):
         cls.small = cls._invoice(
             cls.customer, 500.0, today - timedelta(days=40), today - timedelta(days=10)
         )
-        cls.other = cls._create_customer("Neri Impianti S.r.l.", email="neri@example.com")
+        cls.other = cls._create_customer(
+            "Neri Impianti S.r.l.", email="neri@example.com"
+        )
         cls.other_invoice = cls._invoice(
             cls.other, 777.0, today - timedelta(days=40), today - timedelta(days=10)
         )
@@ -121,7 +125,9 @@ class TestPortalSecurity(PortalHttpCommon, HttpCase):
             )
         self.assertEqual(dispute.status_code, 404)
         self.assertFalse(
-            self.env["dunning.dispute"].search([("move_id", "=", self.other_invoice.id)])
+            self.env["dunning.dispute"].search(
+                [("move_id", "=", self.other_invoice.id)]
+            )
         )
 
     def test_forms_need_the_csrf_token(self):
@@ -133,7 +139,9 @@ class TestPortalSecurity(PortalHttpCommon, HttpCase):
         with self.assertLogs("odoo.http", "WARNING"):
             refused = self.url_open(f"{self.path}/promise", data=values)
         self.assertEqual(refused.status_code, 400)
-        self.assertFalse(self.env["dunning.promise"].search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(
+            self.env["dunning.promise"].search([("partner_id", "=", self.customer.id)])
+        )
         page = self.url_open(self.path).text
         accepted = self.url_open(
             f"{self.path}/promise",
@@ -141,7 +149,9 @@ class TestPortalSecurity(PortalHttpCommon, HttpCase):
         )
         self.assertEqual(accepted.status_code, 200)
         self.assertIn("your promise is recorded", accepted.text)
-        promise = self.env["dunning.promise"].search([("partner_id", "=", self.customer.id)])
+        promise = self.env["dunning.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
         self.assertEqual(promise.move_ids, self.big)
 
     def test_failed_links_are_rate_limited(self):

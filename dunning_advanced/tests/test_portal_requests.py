@@ -23,8 +23,10 @@ class PortalCommon(DunningEngineCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customer.dunning_collector_id = cls.dunning_user
-        cls.profile = cls.env["dunning.credit.profile"].sudo().create(
-            {"partner_id": cls.customer.id, "company_id": cls.company.id}
+        cls.profile = (
+            cls.env["dunning.credit.profile"]
+            .sudo()
+            .create({"partner_id": cls.customer.id, "company_id": cls.company.id})
         )
         cls.profile.risk_class = "A"
         cls.company.dunning_portal_review_days = 7
@@ -90,7 +92,9 @@ class TestPortalLink(PortalCommon):
         self.company.dunning_portal_validity_days = 30
         token = self.reminder._portal_url().rsplit("/d/", 1)[1]
         with freeze_time("2026-03-09"):
-            self.assertEqual(self.env["dunning.portal"]._claims(token)[0], self.customer)
+            self.assertEqual(
+                self.env["dunning.portal"]._claims(token)[0], self.customer
+            )
         with (
             freeze_time("2026-03-10"),
             self.assertRaisesRegex(ValueError, "expired"),
@@ -118,7 +122,9 @@ class TestPortalLink(PortalCommon):
         self.assertIn("Paying late costs interest.", body)
         self.assertIn("When your invoices are due", body)
         # A friendly reminder does not lecture.
-        self.assertNotIn("When your invoices are due", self._mails(self.reminder).body_html)
+        self.assertNotIn(
+            "When your invoices are due", self._mails(self.reminder).body_html
+        )
 
     def test_customer_reply_lands_on_the_reminder_and_the_customer(self):
         mail = self._mails(self.reminder)
@@ -178,9 +184,7 @@ class TestPortalPromise(PortalCommon):
         reasons = self.env["dunning.run"]._paused_line_reasons(
             self.company, d("2026-02-15"), self._line(self.big).ids
         )
-        self.assertEqual(
-            reasons[self._line(self.big).id][0], "dunning.portal.request"
-        )
+        self.assertEqual(reasons[self._line(self.big).id][0], "dunning.portal.request")
         with self.assertRaises(AccessError):
             request.with_user(self.salesperson).action_accept()
         request.with_user(self.dunning_user).action_accept()
@@ -230,15 +234,13 @@ class TestPortalPromise(PortalCommon):
         with self.assertRaisesRegex(UserError, "cannot be in the past"):
             self._submit("promise", self.big, promise_date="2026-02-01", amount="10")
         with self.assertRaisesRegex(UserError, "more than these invoices owe"):
-            self._submit(
-                "promise", self.big, promise_date="2026-02-20", amount="2000"
-            )
+            self._submit("promise", self.big, promise_date="2026-02-20", amount="2000")
         with self.assertRaisesRegex(UserError, "as a number"):
-            self._submit(
-                "promise", self.big, promise_date="2026-02-20", amount="lots"
-            )
+            self._submit("promise", self.big, promise_date="2026-02-20", amount="lots")
         with self.assertRaisesRegex(UserError, "between 2 and 36"):
-            self._submit("plan", self.big, instalment_count="1", first_date="2026-03-01")
+            self._submit(
+                "plan", self.big, instalment_count="1", first_date="2026-03-01"
+            )
         with self.assertRaisesRegex(UserError, "reason"):
             self._submit("dispute", self.big, message="Broken")
         self.assertFalse(
@@ -268,7 +270,10 @@ class TestPortalPlanDisputePaid(PortalCommon):
 
     def test_plan_beyond_rules_goes_to_a_credit_manager(self):
         request = self._submit(
-            "plan", self.big | self.small, instalment_count="12", first_date="2026-03-01"
+            "plan",
+            self.big | self.small,
+            instalment_count="12",
+            first_date="2026-03-01",
         )
         self.assertEqual(request.state, "pending")
         self.assertIn("12 instalments", request.review_note)
@@ -332,9 +337,7 @@ class TestPortalPlanDisputePaid(PortalCommon):
         )
         # The note on the customer says what it reported.
         self.assertTrue(
-            self.customer.message_ids.filtered(
-                lambda m: request.name in (m.body or "")
-            )
+            self.customer.message_ids.filtered(lambda m: request.name in (m.body or ""))
         )
 
     def test_payment_not_found_resumes_dunning(self):

@@ -44,12 +44,16 @@ class TestPortalTours(PortalHttpCommon, HttpCase):
         self.assertEqual(self.reminder.portal_paid_amount, 1000.0)
         # Dunning stops for what was paid: a run 45 days later claims only
         # the invoice left, at the next level.
-        run = self.env["dunning.run"].sudo().create(
-            {
-                "company_id": self.company.id,
-                "date": self.today + timedelta(days=45),
-                "run_type": "manual",
-            }
+        run = (
+            self.env["dunning.run"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company.id,
+                    "date": self.today + timedelta(days=45),
+                    "run_type": "manual",
+                }
+            )
         )
         run.action_preview()
         lines = run.communication_ids.filtered(
