@@ -174,9 +174,15 @@ class DunningPortalRequest(models.Model):
         tracking=True,
         help="Who looks into the request.",
     )
-    promise_id = fields.Many2one("dunning.promise", readonly=True, copy=False)
-    plan_id = fields.Many2one("dunning.instalment.plan", readonly=True, copy=False)
-    dispute_id = fields.Many2one("dunning.dispute", readonly=True, copy=False)
+    promise_id = fields.Many2one(
+        "dunning.promise", string="Promise Opened", readonly=True, copy=False
+    )
+    plan_id = fields.Many2one(
+        "dunning.instalment.plan", string="Plan Opened", readonly=True, copy=False
+    )
+    dispute_id = fields.Many2one(
+        "dunning.dispute", string="Dispute Opened", readonly=True, copy=False
+    )
     dispute_state = fields.Selection(
         related="dispute_id.state", string="Dispute Status"
     )

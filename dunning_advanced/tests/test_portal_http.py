@@ -197,15 +197,22 @@ class TestPortalSecurity(PortalHttpCommon, HttpCase):
 
     def test_statement_pdf_and_languages(self):
         self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"]._load_module_terms(
+            ["dunning_advanced"], ["it_IT"], overwrite=True
+        )
         statement = self.url_open(f"{self.path}/statement")
         self.assertEqual(statement.headers["Content-Type"], "application/pdf")
         self.assertTrue(statement.content.startswith(b"%PDF"))
         italian = self.url_open(f"{self.path}?lang=it_IT").text
         self.assertIn('<strong class="ms-2">Italiano</strong>', italian)
         self.assertIn("1.500,00", italian)
+        self.assertIn("La vostra posizione con noi", italian)
+        self.assertIn("Pagherò in una data", italian)
+        self.assertIn("Quando scadono le vostre fatture", italian)
         english = self.url_open(f"{self.path}?lang=en_US").text
         self.assertIn('<strong class="ms-2">English</strong>', english)
         self.assertIn("1,500.00", english)
+        self.assertIn("Your account with us", english)
 
     def test_portal_user_reaches_the_same_page(self):
         contact = self.env["res.partner"].create(
