@@ -75,10 +75,11 @@ def parse_args():
     return parser.parse_args()
 
 
-def odoo(args, *extra):
+def odoo(args, *extra, command=()):
     return [
         args.python,
         str(ODOO_SRC / "odoo-bin"),
+        *command,
         f"--addons-path={ODOO_SRC / 'addons'},{ROOT}",
         "-d",
         args.db,
@@ -88,12 +89,14 @@ def odoo(args, *extra):
 
 def prepare(args):
     result = subprocess.run(
-        odoo(args, "shell", "--no-http", "--log-level=warn"),
+        odoo(args, "--no-http", "--log-level=warn", command=("shell",)),
         input=PREPARE,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if result.returncode:
+        sys.exit("Preparing the database failed:\n" + result.stderr)
     for line in result.stdout.splitlines():
         if line.startswith("SHOTS "):
             return json.loads(line[len("SHOTS ") :])
@@ -149,7 +152,7 @@ def main():
     try:
         base = f"http://localhost:{args.port}"
         wait_for(base + "/web/health")
-        sizes = {"page": 2300, "promise": 2300, "pay": 1100, "plan": 2000}
+        sizes = {"page": 1260, "promise": 1600, "pay": 720, "plan": 1500}
         for name, path in shots.items():
             separator = "&" if "?" in path else "?"
             shoot(

@@ -237,12 +237,14 @@ class DunningCustomerPage(PaymentPortal):
         partner, company, communication = claims
         Portal, _lang = self._dunning_env(partner)
         try:
-            target, lines, amount, currency = self._dunning_payment_target(
-                Portal,
-                partner,
-                company,
-                instalment=instalment,
-                ids=request.httprequest.args.getlist("items"),
+            target, lines, amount, currency, instalment_line = (
+                self._dunning_payment_target(
+                    Portal,
+                    partner,
+                    company,
+                    instalment=instalment,
+                    ids=request.httprequest.args.getlist("items"),
+                )
             )
         except NotFound:
             return self._dunning_foreign_item(token)
@@ -269,9 +271,7 @@ class DunningCustomerPage(PaymentPortal):
             token=token,
             page_url=f"/d/{token}",
             pay_lines=lines,
-            pay_instalment=Portal._payable_instalment(partner, company, instalment)
-            if instalment
-            else None,
+            pay_instalment=instalment_line,
             pay_amount=amount,
             pay_currency=currency,
             # Payment form (payment.form): no saved cards through a link.
@@ -295,8 +295,9 @@ class DunningCustomerPage(PaymentPortal):
         self, Portal, partner, company, instalment=None, ids=()
     ):
         """(target in the transaction route, receivable lines, amount,
-        currency) of what is being paid, all computed here; NotFound for an id
-        outside the customer's items, UserError for a wrong choice."""
+        currency, plan instalment) of what is being paid, all computed here;
+        NotFound for an id outside the customer's items, UserError for a wrong
+        choice."""
         if instalment:
             line = Portal._payable_instalment(partner, company, instalment)
             if not line:
@@ -307,7 +308,7 @@ class DunningCustomerPage(PaymentPortal):
                 and aml.amount_residual_currency > 0
             )
             left = plan.currency_id.round(line.amount - line.amount_paid)
-            return f"instalment-{line.id}", lines, left, plan.currency_id
+            return f"instalment-{line.id}", lines, left, plan.currency_id, line
         lines = Portal._pick(partner, company, ids)
         if lines is None:
             raise NotFound()
@@ -318,7 +319,8 @@ class DunningCustomerPage(PaymentPortal):
         amount = currency.round(sum(lines.mapped("amount_residual_currency")))
         if currency.compare_amounts(amount, 0) <= 0:
             raise UserError(_("Choose invoices still to pay."))
-        return "items-" + "-".join(str(i) for i in lines.ids), lines, amount, currency
+        target = "items-" + "-".join(str(i) for i in lines.ids)
+        return target, lines, amount, currency, None
 
     @http.route(
         "/d/<string:token>/transaction/<string:target>", type="json", auth="public"
@@ -339,7 +341,7 @@ class DunningCustomerPage(PaymentPortal):
         else:
             raise ValidationError(_("The provided parameters are invalid."))
         try:
-            _target, lines, amount, currency = self._dunning_payment_target(
+            _target, lines, amount, currency, _line = self._dunning_payment_target(
                 Portal, partner, company, **target_args
             )
         except NotFound:

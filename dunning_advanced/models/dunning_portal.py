@@ -251,7 +251,7 @@ class DunningPortal(models.AbstractModel):
         return {
             "credit": _("Credit in your favour"),
             "overdue": _("Overdue"),
-            "due": _("Due"),
+            "due": _("Falling due"),
             "disputed": _("Disputed"),
             "promised": _("Promised"),
             "plan": _("In an instalment plan"),
@@ -493,7 +493,9 @@ class DunningPortal(models.AbstractModel):
 
     @api.model
     def _payable_instalment(self, partner, company, line_id):
-        """The plan instalment ``line_id`` of this customer, payable now."""
+        """The plan instalment ``line_id`` of this customer, payable now; None
+        when it is not one of its instalments, UserError when it is but is not
+        payable yet (or any more)."""
         try:
             line = self.env["dunning.instalment.plan.line"].sudo().browse(int(line_id))
         except (TypeError, ValueError):
@@ -503,9 +505,21 @@ class DunningPortal(models.AbstractModel):
             not line
             or line.plan_id.partner_id != partner
             or line.plan_id.company_id != company
-            or line.plan_id.state != "active"
         ):
             return None
-        rows = self._plan_instalments(line.plan_id, company._dunning_today())[0]["rows"]
+        today = company._dunning_today()
+        rows = self._plan_instalments(line.plan_id, today)[0]["rows"]
         row = next((row for row in rows if row["line"] == line), None)
-        return line if row and row["payable"] else None
+        if line.plan_id.state != "active" or not row or not row["payable"]:
+            raise UserError(
+                _(
+                    "Instalment %(number)s of %(plan)s can be paid online from "
+                    "%(date)s, while the plan runs and until it is paid.",
+                    number=line.sequence,
+                    plan=line.plan_id.name,
+                    date=format_date(
+                        self.env, line.date - timedelta(days=INSTALMENT_PAYABLE_DAYS)
+                    ),
+                )
+            )
+        return line

@@ -488,11 +488,19 @@ class DunningPortalRequest(models.Model):
         )
         if not template:
             return
+        # From the company when it has an address (the page has no user of
+        # its own; a reviewer answers for the company).
+        sender = (
+            {"author_id": self.company_id.partner_id.id}
+            if self.company_id.email
+            else {}
+        )
         self.with_context(lang=self.lang or partner.lang).message_post_with_source(
             template,
             subtype_xmlid="mail.mt_comment",
             email_layout_xmlid="mail.mail_notification_light",
             partner_ids=partner.ids,
+            **sender,
         )
 
     # ------------------------------------------------------------------

@@ -235,3 +235,38 @@ class TestPortalSecurity(PortalHttpCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("/d/", response.url)
         self.assertIn(self.big.name, response.text)
+
+    def test_a_plan_instalment_is_paid_for_what_it_still_owes(self):
+        plan = self.env["dunning.instalment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, (self.big | self.small).ids)],
+                "instalment_count": 3,
+                "first_date": self.today + timedelta(days=5),
+            }
+        )
+        plan.action_activate()
+        first, _second, third = plan.line_ids.sorted("date")
+        page = self.url_open(f"{self.path}/pay?instalment={first.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("To pay: 500.00 €", " ".join(page.text.split()))
+        # Not payable yet (two months away): the page says from when.
+        later = self.url_open(f"{self.path}/pay?instalment={third.id}")
+        self.assertEqual(later.status_code, 200)
+        self.assertIn("can be paid online from", later.text)
+        self.assertNotIn("o_payment_form", later.text)
+        other_plan = self.env["dunning.instalment.plan"].create(
+            {
+                "partner_id": self.other.id,
+                "move_ids": [(6, 0, self.other_invoice.ids)],
+                "instalment_count": 2,
+                "first_date": self.today,
+            }
+        )
+        other_plan.action_activate()
+        with self.assertLogs(ATTEMPT_LOGGER, "WARNING"):
+            foreign = self.url_open(
+                f"{self.path}/pay?instalment={other_plan.line_ids[0].id}"
+            )
+        self.assertEqual(foreign.status_code, 404)
+        self.assertNotIn("777", foreign.text)
