@@ -440,9 +440,13 @@ class DunningCommunicationDocument(models.Model):
             "body": body,
             "email_from": values.get("email_from"),
             # Replies come back to this reminder (the company's catchall when
-            # there is one) and are copied to the customer.
+            # there is one) and are copied to the customer; a PEC is answered
+            # to the PEC address it comes from.
             "reply_to": values.get("reply_to")
-            or self._notify_get_reply_to(default=values.get("email_from"))[self.id],
+            or (
+                not self.via_pec
+                and self._notify_get_reply_to(default=values.get("email_from"))[self.id]
+            ),
             "email_cc": values.get("email_cc"),
             "email_to": self.email_to,
             "model": self._name,
