@@ -9,6 +9,7 @@ from odoo.tools import format_amount, format_date
 
 from ..lib.epc_qr import epc_qr_payload, epc_qr_png
 from ..lib.portal_token import TokenError, derive_key, make_token, read_token
+from .dunning_portal_request import MAX_PLAN_INSTALMENTS
 
 LANGS = ("it_IT", "en_US")
 # Instalments of a plan are payable online from this many days before their date.
@@ -395,7 +396,7 @@ class DunningPortal(models.AbstractModel):
             ._description_selection(self.env),
             "money": lambda amount, currency: format_amount(self.env, amount, currency),
             "date": lambda day: format_date(self.env, day) if day else "",
-            "plan_max": 36,
+            "plan_max": MAX_PLAN_INSTALMENTS,
         }
 
     @api.model

@@ -56,7 +56,9 @@ class DunningPortalAttempt(models.Model):
 
     @api.model
     def _log_failure(self, ip_address, reason, token, path):
-        """Record and log a failed link (writes only this record)."""
+        """Record and log a failed link (writes only this record; a request
+        refused by the rate limit is logged only, so that hammering the page
+        does not fill the table)."""
         hint = (token or "")[:8]
         _logger.warning(
             "Customer page: %s link from %s (starting %r, %s)",
@@ -65,6 +67,8 @@ class DunningPortalAttempt(models.Model):
             hint,
             path,
         )
+        if reason == "limited":
+            return self.browse()
         return self.sudo().create(
             {
                 "ip_address": ip_address or "",
