@@ -1,6 +1,7 @@
 import hashlib
 import io
 import json
+import re
 import zipfile
 
 import jsonschema
@@ -348,7 +349,14 @@ class TestCollectionCase(CollectionCommon):
                 "email": "amministrazione@bianchi.example.com",
             },
         )
-        text = archive.read("case.json").decode()
+        # The documents' SHA-256 (checked above) are hex digits that may spell
+        # "777" by chance: the letters carry the customer's personal link,
+        # signed with the database's own secret. Only the data is searched.
+        text = re.sub(
+            r'"sha256": "[0-9a-f]{64}"',
+            '"sha256": ""',
+            archive.read("case.json").decode(),
+        )
         for private in ("Rossi", "777", "CEO", "+39 011", "friend"):
             self.assertNotIn(private, text)
         self.assertEqual(
