@@ -13,14 +13,15 @@ HTTP_PORT ?= 8069
 # Port of the HTTP server the tests start; differ it to run two suites at once.
 TEST_HTTP_PORT ?= 8169
 # l10n_it gives the demo company its Italian chart of accounts and taxes.
-MODULES ?= l10n_it,dunning_advanced
+# payment_demo: the customer page's Pay now is tested with Odoo's Demo provider.
+MODULES ?= l10n_it,payment_demo,dunning_advanced
 # The demo also installs the Sales app (sale_management: its menus and
 # quotation screens, which the addon does not need: it depends on `sale` only,
 # so sale_management is not in its manifest) and loads Italian, the language
 # of its Italian customers.
 # Installed first, so that the demo data find the Italian e-invoicing fields
 # (fiscal code, PEC) that l10n_it_edi adds.
-DEMO_BASE_MODULES ?= l10n_it,l10n_it_edi,sale_management
+DEMO_BASE_MODULES ?= l10n_it,l10n_it_edi,sale_management,payment_demo
 DEMO_MODULES ?= dunning_advanced
 DEMO_LANG ?= it_IT
 

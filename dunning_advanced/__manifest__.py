@@ -3,12 +3,12 @@
     "name": "Advanced Dunning and Credit Management",
     "summary": "Credit limits and holds, risk scores, escalating reminders, "
     "payment links and legal handoff for Italian and EU companies",
-    "version": "18.0.2.0.0",
+    "version": "18.0.2.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/dunning-advanced/dunning_advanced",
     "author": "dunning_advanced developers",
     "license": "AGPL-3",
-    "depends": ["account", "sale", "mail", "sms"],
+    "depends": ["account", "account_payment", "portal", "sale", "mail", "sms"],
     "external_dependencies": {
         "python": ["xmlschema", "requests", "python-stdnum", "reportlab", "sepaxml"],
     },
@@ -71,13 +71,17 @@
         "views/dunning_kpi_views.xml",
         "views/dunning_reporting_menus.xml",
         "views/dunning_approval_request_views.xml",
+        "security/dunning_portal_security.xml",
+        "data/dunning_portal_data.xml",
+        "views/dunning_portal_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
-            "dunning_advanced/static/tests/tours/*.js",
+            "dunning_advanced/static/tests/tours/**/*",
         ],
     },
     "installable": True,

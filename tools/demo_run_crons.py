@@ -17,5 +17,18 @@ demo_mails = env["mail.mail"].search(
 )
 demo_mails.write({"state": "sent"})
 print(f"{len(demo_mails)} reminder emails marked as delivered (no mail server).")
+# Customers pay from their page with Odoo's Demo provider (payment_demo is in
+# the Makefile's MODULES): the demo company gets its own, in test mode.
+demo_provider = env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+demo_company = env.ref("base.user_admin").company_id
+if demo_provider and demo_provider.code == "demo":
+    Provider = env["payment.provider"]
+    if not Provider.search(
+        [("code", "=", "demo"), ("company_id", "=", demo_company.id)], limit=1
+    ):
+        demo_provider.copy(
+            {"company_id": demo_company.id, "state": "test", "is_published": True}
+        )
+        print(f"Demo payment provider enabled for {demo_company.name}.")
 env.cr.commit()
 print("Scheduled actions done.")

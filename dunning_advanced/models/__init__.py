@@ -50,3 +50,15 @@ from . import res_partner_statement
 from . import res_partner_worklist
 from . import ir_actions_report
 from . import dunning_approval_request
+from . import res_company_portal
+from . import res_config_settings_portal
+from . import dunning_portal
+from . import dunning_portal_document
+from . import dunning_portal_rule
+from . import dunning_portal_request
+from . import dunning_portal_request_submit
+from . import dunning_portal_event
+from . import dunning_portal_attempt
+from . import dunning_communication_portal
+from . import dunning_run_portal
+from . import payment_transaction

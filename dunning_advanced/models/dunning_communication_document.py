@@ -210,6 +210,8 @@ class DunningCommunicationDocument(models.Model):
             contact=[value for value in contact if value],
             is_formal_notice=level.is_formal_notice,
             watermark=record._letter_watermark(labels),
+            portal_url=record._portal_url(),
+            portal_caption=record._portal_caption(),
         )
 
     def _company_logo_png(self):
@@ -379,7 +381,17 @@ class DunningCommunicationDocument(models.Model):
             "with_interest": any(line.interest for line in letter.invoices),
             "summary": summary,
             "qr_images": self._email_qr_images(),
+            "portal_url": letter.portal_url,
+            "education": self._statement_education(lang),
         }
+
+    def _statement_education(self, lang):
+        """The company's payment education texts, in courtesy reminders only
+        (before anything is late, the tone that prevents it)."""
+        level = self.level_id
+        if level.delay_type != "due" or level.delay_days >= 0:
+            return []
+        return self.company_id._dunning_portal_education(lang)
 
     def _render_statement_html(self):
         self.ensure_one()
@@ -466,7 +478,14 @@ class DunningCommunicationDocument(models.Model):
             # its body is not sanitized again, the email carries body_html.
             "body": "",
             "email_from": values.get("email_from"),
-            "reply_to": values.get("reply_to"),
+            # Replies come back to this reminder (the company's catchall when
+            # there is one) and are copied to the customer; a PEC is answered
+            # to the PEC address it comes from.
+            "reply_to": values.get("reply_to")
+            or (
+                not self.via_pec
+                and self._notify_get_reply_to(default=values.get("email_from"))[self.id]
+            ),
             "email_cc": values.get("email_cc"),
             "email_to": self.email_to,
             "model": self._name,

@@ -9,7 +9,7 @@ SENT_STATES = ("pending", "sent", "delivery_failed")
 SECTIONS = [
     ("overdue", "Overdue"),
     ("not_due", "Not Yet Due"),
-    ("credit", "Credit"),
+    ("credit", "Credit in Favour"),
     ("disputed", "Disputed"),
     ("paused", "Paused"),
 ]

@@ -118,6 +118,7 @@ LABELS = {
         "draft": "BOZZA - NON INVIATA",
         "simulation": "SIMULAZIONE - NON INVIATA",
         "signature_office": "Ufficio Crediti",
+        "portal_title": "La vostra pagina personale",
     },
     "en": {
         "invoice": "Invoice",
@@ -153,6 +154,7 @@ LABELS = {
         "draft": "DRAFT - NOT SENT",
         "simulation": "SIMULATION - NOT SENT",
         "signature_office": "Credit Department",
+        "portal_title": "Your personal page",
     },
 }
 MAX_QR_CODES = 2
@@ -188,6 +190,7 @@ BODY_BOTTOM = 22 * mm  # from the bottom edge
 LOGO_MAX = (50 * mm, 18 * mm)
 QR_SIZE = 28 * mm
 QR_COLUMN = 36 * mm
+PORTAL_QR_SIZE = 22 * mm
 INVOICE_COLUMNS = tuple(w * mm for w in (27.5, 33, 33, 18, 29, 29.5))
 UPCOMING_COLUMNS = tuple(w * mm for w in (38, 44, 54, 34))
 CREDIT_COLUMNS = tuple(w * mm for w in (60, 76, 34))
@@ -301,7 +304,9 @@ class Letter:
     ``opening_text`` and ``closing_text`` are plain text: a blank line starts a
     new paragraph, a single line break is kept. ``watermark`` ("DRAFT") marks a
     letter that is not the one sent; ``payment_note`` says what the payment
-    codes cover; ``contact`` names who answers questions.
+    codes cover; ``contact`` names who answers questions. ``portal_url``, the
+    customer's personal page, is printed as a QR code and as a short address
+    under ``portal_caption``.
     """
 
     company: LetterCompany
@@ -331,6 +336,8 @@ class Letter:
     payment_note: str = ""
     contact: Sequence[str] = ()
     watermark: str = ""
+    portal_url: str = ""
+    portal_caption: str = ""
 
 
 def _lang_key(lang: str) -> str:
@@ -588,6 +595,7 @@ def _styles(regular: str, bold: str) -> SimpleNamespace:
         qr_caption=style(
             "qr_caption", fontSize=6.5, textColor=MUTED, spaceBefore=2, **centered
         ),
+        link=style("link", fontName=bold, fontSize=9.5, textColor=ACCENT),
         signature=style("signature", leftIndent=100 * mm),
         signature_name=style("signature_name", fontName=bold, leftIndent=100 * mm),
     )
@@ -924,6 +932,9 @@ class _LetterLayout:
         box = self._payment_box()
         if box is not None:
             story += [Spacer(1, 3 * mm), box]
+        portal = self._portal_box()
+        if portal is not None:
+            story += [Spacer(1, 3 * mm), portal]
         closing: list[Flowable] = [Spacer(1, 3 * mm)]
         closing += [Paragraph(block, st.body) for block in _blocks(letter.closing_text)]
         contact = [line for line in map(_text, letter.contact) if line]
@@ -1147,6 +1158,37 @@ class _LetterLayout:
             )
         )
         return table
+
+    def _portal_box(self) -> Flowable | None:
+        """The customer's personal page: a QR code and its short address."""
+        letter, st = self.letter, self.styles
+        url = _text(letter.portal_url)
+        if not url:
+            return None
+        text: list[Flowable] = [
+            Paragraph(escape(self.labels["portal_title"]), st.box_title)
+        ]
+        if _text(letter.portal_caption):
+            text.append(Paragraph(_markup(letter.portal_caption), st.box_line))
+        text += [Spacer(1, 1.5 * mm), Paragraph(_markup(url), st.link)]
+        table = Table(
+            [[text, _QRCode(url, PORTAL_QR_SIZE)]],
+            colWidths=(CONTENT_WIDTH - QR_COLUMN, QR_COLUMN),
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        return KeepTogether([table])
 
 
 # Document --------------------------------------------------------------------

@@ -52,3 +52,8 @@ from . import test_customer_statement
 from . import test_approval_request
 from . import test_screens
 from . import test_tours
+from . import test_lib_portal_token
+from . import test_lib_portal_rules
+from . import test_portal_requests
+from . import test_portal_http
+from . import test_portal_tour
