@@ -821,8 +821,30 @@ class DunningCommunication(models.Model):
         delivered._log_history()
 
     def _isolated(self, step):
-        """Run ``step`` on each reminder in a savepoint; a failure puts that
-        reminder in error with its reason. Returns the ones that went through."""
+        """Run ``step`` on each reminder; a failure puts that reminder in
+        error with its reason. Returns the ones that went through.
+
+        All of them are tried in one savepoint first, and only when one fails
+        again one by one, each in a savepoint of its own. A savepoint per
+        reminder would cost more than its own statement: every subtransaction
+        that writes a row referencing the company, the user or the level
+        takes a key-share lock on that row, and PostgreSQL records those
+        lockers in a multixact it copies, member by member, at each new lock:
+        a batch of thousands of savepoints slows every later write down.
+        """
+        if len(self) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    for communication in self:
+                        step(communication)
+                return self
+            except Exception as error:  # noqa: BLE001 - found below, one by one
+                _logger.info(
+                    "%s of %s reminders failed in one go (%s): one by one",
+                    getattr(step, "__name__", "a step"),
+                    len(self),
+                    error,
+                )
         done = self.browse()
         for communication in self:
             try:

@@ -1,6 +1,7 @@
 import base64
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
@@ -505,6 +506,47 @@ class TestOneFailureNeverStopsARun(CustomerMessageCommon):
         neri = self._communications(self.neri, states=("sent", "error", "cancelled"))
         self.assertEqual(neri.mapped("state"), ["cancelled", "sent"])
         self.assertIn("Replaced by", neri[0].note)
+
+    def test_a_delivery_failure_stays_with_its_reminder(self):
+        # Delivery (fee, hold, letter, SMS, call) is tried for the whole batch
+        # in one savepoint; when one reminder fails, that attempt is rolled
+        # back and each is delivered again in a savepoint of its own.
+        self.neri.ref = "neri"  # the template renders for everyone
+        Communication = self.registry["dunning.communication"]
+        post_fees = Communication._post_fees
+
+        def failing_post_fees(communication):
+            if communication.partner_id == self.neri:
+                raise UserError("The fee journal is locked")
+            return post_fees(communication)
+
+        with (
+            patch.object(Communication, "_post_fees", failing_post_fees),
+            freeze_time("2026-02-08"),
+        ):
+            self.env["dunning.run"]._cron_run_dunning()
+        run = self.env["dunning.run"].search(
+            [("company_id", "=", self.company.id), ("run_type", "=", "scheduled")]
+        )
+        by_partner = {c.partner_id: c for c in run.communication_ids}
+        failed = by_partner[self.neri]
+        self.assertEqual(failed.state, "error")
+        self.assertIn("The fee journal is locked", failed.note)
+        self.assertFalse(failed.mail_id)
+        for partner in (self.customer, self.verdi):
+            reminder = by_partner[partner]
+            self.assertEqual(reminder.state, "sent")
+            # Delivered once: the rolled-back attempt left nothing behind.
+            self.assertEqual(
+                self.env["mail.mail"].search_count(
+                    [("model", "=", reminder._name), ("res_id", "=", reminder.id)]
+                ),
+                1,
+            )
+            notes = partner.message_ids.filtered(
+                lambda m, r=reminder: r.name in (m.body or "")
+            )
+            self.assertEqual(len(notes), 1)
 
 
 @tagged("post_install", "-at_install")
