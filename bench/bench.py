@@ -24,8 +24,8 @@ for ``dunning`` the time spent in each step of the run and of the sending.
 """
 
 import argparse
-import cProfile
 import collections
+import cProfile
 import datetime
 import json
 import os
@@ -509,7 +509,11 @@ def main():
         environment(odoo, args.db, commit=True) as env,
     ):
         steps = StepTimer(env, DUNNING_STEPS) if args.what == "dunning" else None
-        result = {"what": args.what, "date": str(today), **run(env, args.what, args.profile)}
+        result = {
+            "what": args.what,
+            "date": str(today),
+            **run(env, args.what, args.profile),
+        }
         result.update(outcome(env, args.what, today))
         if steps:
             result["steps_s_calls"] = steps.report()

@@ -838,7 +838,7 @@ class DunningCommunication(models.Model):
                     for communication in self:
                         step(communication)
                 return self
-            except Exception as error:  # noqa: BLE001 - found below, one by one
+            except Exception as error:  # found below, one by one
                 _logger.info(
                     "%s of %s reminders failed in one go (%s): one by one",
                     getattr(step, "__name__", "a step"),
