@@ -165,6 +165,19 @@ class DunningRun(models.Model):
                 lambda c: c.state == "error"
             )
 
+    def init(self):
+        # One scheduled run per company and day, even when two workers start
+        # the day's dunning at the same moment.
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_run_scheduled_day_uniq
+                ON dunning_run (company_id, date)
+             WHERE run_type = 'scheduled'
+                """
+            )
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
@@ -204,7 +217,10 @@ class DunningRun(models.Model):
                     if other.id > company.id
                 )
                 while run.state == "running":
-                    done, left = run._process_batch(batch_size)
+                    batch = run._process_batch(batch_size)
+                    if batch is None:  # another worker is on it
+                        break
+                    done, left = batch
                     yield done, left + elsewhere
 
         self._run_batches("dunning_advanced.ir_cron_run_dunning", batches())
@@ -250,8 +266,13 @@ class DunningRun(models.Model):
 
     def _process_batch(self, batch_size):
         """Dun the next batch of customers and send: (how many were done, how
-        many remain); the run is finished when none remains."""
+        many remain); the run is finished when none remains. None when another
+        worker holds the run (it carries on from where it is)."""
         self.ensure_one()
+        if not self._try_lock():
+            return None
+        if self.state != "running":  # finished by the worker that held it
+            return 0, 0
         if not self.cursor and not self.partner_done_count:
             self._before_run()
         candidates = self._candidate_partner_ids(
@@ -261,10 +282,7 @@ class DunningRun(models.Model):
         if not partner_ids:
             self._finish()
             return 0, 0
-        partners = self.env["res.partner"].browse(partner_ids)
-        communications = self._prepare_communications(partners)
-        self._supersede_errors(communications)
-        communications._send(recheck=False)
+        communications = self._dun_partners(partner_ids)
         self._write_controlled(
             {
                 "cursor": max(partner_ids),
@@ -281,6 +299,32 @@ class DunningRun(models.Model):
         if not left:
             self._finish()
         return len(partner_ids), left
+
+    def _try_lock(self):
+        """Lock this run's row until the transaction ends; False when another
+        transaction holds it (a second worker on the same run)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM dunning_run WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                self.id,
+            )
+        )
+        if self.env.cr.fetchone():
+            self.invalidate_recordset()  # read the state the holder left
+            return True
+        return False
+
+    def _dun_partners(self, partner_ids):
+        """Remind these customers (commercial partner ids) on the run's day and
+        send: the reminders made. The unit a batch, or a queued job of a
+        worker, does; callers keep the run's progress."""
+        self.ensure_one()
+        partners = self.env["res.partner"].browse(partner_ids)
+        communications = self._prepare_communications(partners)
+        self._supersede_errors(communications)
+        communications._send(recheck=False)
+        return communications
 
     def _before_run(self, today=None):
         """Daily work of the plugged-in features (promises due, plans...):

@@ -328,6 +328,20 @@ class TestDunningEngine(DunningEngineCommon):
             line.sudo().copy({"communication_id": line.communication_id.id})
             self.env.flush_all()
 
+    def test_one_scheduled_run_per_company_and_day(self):
+        """Two workers starting the day's dunning at once make one run: the
+        database refuses the second."""
+        with freeze_time("2026-02-07"):
+            run = self.env["dunning.run"]._scheduled_run(self.company)
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(IntegrityError),
+                self.env.cr.savepoint(),
+            ):
+                run.sudo().copy({"name": "RUN/TWIN"})
+                self.env.flush_all()
+            self.assertEqual(self.env["dunning.run"]._scheduled_run(self.company), run)
+
     def test_excluded_customer_and_invoice(self):
         first = self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
         second = self._invoice(self.customer, 200.0, "2026-01-02", "2026-01-31")
