@@ -306,7 +306,8 @@ class DunningRun(models.Model):
         self.ensure_one()
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM dunning_run WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                "SELECT id FROM dunning_run WHERE id = %s "
+                "FOR NO KEY UPDATE SKIP LOCKED",
                 self.id,
             )
         )
