@@ -13,6 +13,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 # name, city, behaviour, monthly amount, credit limit (0: none), external rating
 DEMO_CUSTOMERS = [
@@ -265,16 +266,37 @@ class DunningDemo(models.AbstractModel):
                         Command.set(planner._dunning_overdue_invoices(company).ids)
                     ],
                     "instalment_count": 3,
-                    "first_date": today - timedelta(days=3),
+                    "first_date": today,
                 }
             )
             plan.action_compute_instalments()
             plan.action_activate()
+            # Agreed ten days ago, first instalment three days ago: a plan is
+            # only made from today on, so its history is written afterwards.
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE dunning_instalment_plan SET first_date = first_date - 3,"
+                    " activation_date = activation_date - 10 WHERE id = %s",
+                    plan.id,
+                )
+            )
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE dunning_instalment_plan_line SET date = date - 3"
+                    " WHERE plan_id = %s",
+                    plan.id,
+                )
+            )
+            self.env.invalidate_all()
         # The demo's dispute has waited for ten days.
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE dunning_dispute SET create_date = %s WHERE company_id = %s",
-            (fields.Datetime.now() - timedelta(days=10), company.id),
+            SQL(
+                "UPDATE dunning_dispute SET create_date = %s WHERE company_id = %s",
+                fields.Datetime.now() - timedelta(days=10),
+                company.id,
+            )
         )
         self._create_agency_news(company, by_behaviour["defaulted"][0], today)
         # Reminder states of the engine that need a person, when it has them.
