@@ -15,6 +15,7 @@ from . import dunning_communication_line
 from . import dunning_communication_document
 from . import dunning_communication_payment
 from . import mail_mail
+from . import ir_qweb
 from . import res_partner
 from . import sale_order
 from . import sale_order_line

@@ -810,6 +810,7 @@ class DunningCommunication(models.Model):
             return
         # What is rendered from here on is what goes out (no draft mark).
         todo = todo.with_context(dunning_sending=True)
+        todo._prefetch_documents()
         ready = todo._isolated(lambda c: c._prepare_documents())
         rendered = ready._render_emails()
         # A reminder whose email could not be rendered is in error already.

@@ -11,6 +11,7 @@ from odoo.tools.pdf import merge_pdf
 from ..report import letter_renderer as lr
 from .dunning_communication import DRAFT_NAME
 from .dunning_communication_line import SENT_STATES
+from .ir_qweb import COMPILED_INLINE
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class DunningCommunicationDocument(models.Model):
     )
 
     def _compute_statement_html(self):
+        self._prefetch_documents()
         for communication in self:
             communication.statement_html = (
                 communication._render_statement_html()
@@ -51,6 +53,34 @@ class DunningCommunicationDocument(models.Model):
     # ------------------------------------------------------------------
     # The data of both channels
     # ------------------------------------------------------------------
+
+    def _prefetch_documents(self):
+        """Read what the letters and statements of these reminders show in a
+        few queries: each one is built in its customer's language, from a
+        record of its own, which would read its lines, invoices and customer
+        one reminder at a time."""
+        lines = self.line_ids
+        lines.fetch(
+            [
+                "include",
+                "section",
+                "claimed",
+                "date_maturity",
+                "days_overdue",
+                "amount_original",
+                "amount_residual",
+                "interest_amount",
+                "compensation_amount",
+                "pause_reason",
+                "move_id",
+                "move_line_id",
+            ]
+        )
+        lines.move_id.fetch(["name", "invoice_date", "date"])
+        partners = self.partner_id | self.partner_id.commercial_partner_id
+        partners.fetch(
+            ["name", "street", "street2", "zip", "city", "state_id", "country_id"]
+        )
 
     def _letter_lang(self):
         lang = self.partner_id.lang or self.env.lang or "en_US"
@@ -415,6 +445,8 @@ class DunningCommunicationDocument(models.Model):
         ).items():
             if not template:
                 continue
+            # Its body compiled once for the group, not once per reminder.
+            template = template.with_context(**{COMPILED_INLINE: {}})
             try:
                 with self.env.cr.savepoint():
                     result.update(template._generate_template(group.ids, EMAIL_FIELDS))
