@@ -194,7 +194,7 @@ PORTAL_QR_SIZE = 22 * mm
 INVOICE_COLUMNS = tuple(w * mm for w in (27.5, 33, 33, 18, 29, 29.5))
 UPCOMING_COLUMNS = tuple(w * mm for w in (38, 44, 54, 34))
 CREDIT_COLUMNS = tuple(w * mm for w in (60, 76, 34))
-PAUSED_COLUMNS = tuple(w * mm for w in (38, 28, 70, 34))
+PAUSED_COLUMNS = tuple(w * mm for w in (30, 34, 72, 34))
 
 ACCENT = colors.HexColor("#1F3A5F")
 MUTED = colors.HexColor("#5F6B7A")

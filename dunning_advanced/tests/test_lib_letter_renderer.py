@@ -1,7 +1,10 @@
 import datetime
 import io
 import re
+import subprocess
+import tempfile
 from decimal import Decimal
+from itertools import pairwise
 from unittest.mock import patch
 
 from PIL import Image
@@ -135,6 +138,29 @@ def _many_invoices(count: int) -> list[LetterInvoiceLine]:
 
 def _pages(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _words(pdf: bytes) -> list[list[tuple[float, float, str]]]:
+    """The words of a PDF as poppler places them: per printed line, (left,
+    right, text) from left to right."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        html = subprocess.run(
+            ["pdftotext", "-bbox", file.name, "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    lines = {}
+    for x_min, y_min, x_max, text in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">'
+        r"([^<]*)</word>",
+        html,
+    ):
+        key = round(float(y_min))
+        lines.setdefault(key, []).append((float(x_min), float(x_max), text))
+    return [sorted(words) for _y, words in sorted(lines.items())]
 
 
 def _page_labels(texts: list[str]) -> list[tuple[int, int]]:
@@ -413,6 +439,55 @@ class TestLetterSaysWhatIsOwed(BaseCase):
             "Per informazioni: Anna Bianchi · +39 02 7654321",
         ):
             self.assertIn(expected, text)
+
+    def test_the_longest_dates_fit_their_columns(self):
+        """30 September written out is the longest date of both languages:
+        in every table it stays in its column, clear of its neighbour."""
+        day = datetime.date(2026, 9, 30)
+        line = LetterInvoiceLine(
+            "FV/2026/00300", day, day, 57, Decimal("100.00"), Decimal("100.00")
+        )
+        paused = LetterInvoiceLine(
+            "FV/2026/00301",
+            day,
+            day,
+            57,
+            Decimal("300.00"),
+            Decimal("300.00"),
+            status="In un piano di rientro: segue il piano",
+        )
+        for lang, longest in (("it_IT", "settembre"), ("en_US", "September")):
+            letter = self._full_letter(
+                lang=lang,
+                invoices=[line],
+                upcoming=[line],
+                paused=[paused],
+                credits=[LetterCredit("NC/2026/00007", day, Decimal("50.00"))],
+                charges=[],
+                total_due=Decimal("50.00"),
+                total_owed=Decimal("150.00"),
+            )
+            lines = [
+                words
+                for words in _words(render_letter(letter))
+                if any(text == longest for _l, _r, text in words)
+            ]
+            # invoice and due date of the overdue and the falling-due item, due
+            # date of the paused one, date of the credit
+            self.assertEqual(
+                sum(text == longest for words in lines for _l, _r, text in words),
+                6,
+                lang,
+            )
+            for words in lines:
+                for (_l, right, text), (left, _r, after) in pairwise(words):
+                    self.assertLess(
+                        right, left, f"{lang}: {text!r} runs into {after!r}"
+                    )
+                self.assertFalse(
+                    [text for _l, _r, text in words if re.fullmatch(r"\d{4}\D+", text)],
+                    f"{lang}: a year printed into the next column",
+                )
 
     def test_credits_that_do_not_add_up_are_refused(self):
         with self.assertRaisesRegex(ValueError, "would not add up"):
