@@ -82,6 +82,12 @@ class DunningDemo(models.AbstractModel):
         """Create the demo company, then its customers and their history as
         the admin user, as a person would have recorded them: the chatter
         shows who, not OdooBot."""
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        # The history's letters are written now, in each customer's language,
+        # and Odoo loads a module's translations only after its demo data.
+        self.env["ir.module.module"]._load_module_terms(
+            ["dunning_advanced"], [lang for lang in langs if lang != "en_US"]
+        )
         company = self._create_company()
         admin = self.env.ref("base.user_admin")
         self.with_user(admin).with_company(company)._generate_history(company)
