@@ -30,13 +30,14 @@ ODOO_BIN := $(ODOO_SRC)/odoo-bin
 ADDONS_PATH := $(ODOO_SRC)/addons,$(CURDIR)
 ODOO := $(VPY) $(ODOO_BIN) --addons-path=$(ADDONS_PATH)
 
-.PHONY: help demo run test lint postgres test-tools odoo-src venv bench clean i18n screenshots
+.PHONY: help demo run test lint postgres test-tools odoo-src venv bench bench-compare clean i18n screenshots
 
 help:
 	@echo "make demo   Odoo with the addon and its demo data on http://localhost:$(HTTP_PORT) (admin/admin)"
 	@echo "make test   a fresh database, the addon's tests; ends with 'N passed, N failed'"
 	@echo "make lint   ruff and pylint-odoo"
 	@echo "make bench  benchmarks (see bench/README.md)"
+	@echo "make bench-compare  side by side with OCA account_credit_control (docs/benchmarks-oca.md)"
 	@echo "make screenshots  docs/*.png from the running demo"
 	@echo "make i18n   re-export the terms and merge them into dunning_advanced/i18n/*.po"
 
@@ -103,6 +104,9 @@ lint: venv $(VENV)/.lint
 
 bench: venv postgres
 	$(MAKE) -C bench all PY=$(abspath $(VPY)) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
+
+bench-compare: venv postgres
+	$(MAKE) -C bench bench-compare PY=$(abspath $(VPY)) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
 
 # Re-export the addon's terms (scratch database I18N_DB) and merge them into
 # the .po files; see tools/update_translations.sh.
