@@ -13,7 +13,7 @@ from ..lib.dunning_levels import (
     customer_level,
 )
 from .dunning_communication import CREDIT_MANAGER, DUNNING_USER
-from .dunning_communication_line import SENT_STATES
+from .dunning_communication_line import SECTION_ORDER, SENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -784,6 +784,18 @@ class DunningRun(models.Model):
     ):
         partner = self.env["res.partner"].browse(partner_id)
         today = self.date
+        # The lines' stored related and computed fields, as they will be for a
+        # new draft: given here, a line is written by one INSERT instead of an
+        # INSERT and an UPDATE.
+        stored = {
+            "state": "draft",
+            "date": today,
+            "company_id": self.company_id.id,
+            "partner_id": partner_id,
+            "level_id": level.id,
+            "level_rank": level.rank,
+            "level_reached": False,
+        }
         lines = []
         for item in items:
             residual = item["amount_residual"]
@@ -802,8 +814,11 @@ class DunningRun(models.Model):
                     0,
                     0,
                     {
+                        **stored,
                         "move_line_id": item["id"],
+                        "move_id": item["move_id"],
                         "section": section,
+                        "sequence": SECTION_ORDER[section],
                         "claimed": item["id"] in claimed,
                         "pause_reason": labels.get(item["paused_by"]) or False,
                         "date_maturity": item["date_maturity"],
