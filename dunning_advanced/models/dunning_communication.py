@@ -328,12 +328,24 @@ class DunningCommunication(models.Model):
 
     def _assign_number(self):
         """The reminder's number, from the company's sequence, when it goes out."""
+        sequences = {}
         for communication in self.filtered(lambda c: c.name == DRAFT_NAME):
-            number = (
-                self.env["ir.sequence"]
-                .with_company(communication.company_id)
-                .next_by_code("dunning.communication")
-            )
+            company = communication.company_id
+            if company not in sequences:
+                # What next_by_code() does, once per company instead of once
+                # per reminder (it searches the sequence for every number).
+                Sequence = self.env["ir.sequence"].with_company(company)
+                Sequence.browse().check_access("read")
+                sequences[company] = Sequence.search(
+                    [
+                        ("code", "=", "dunning.communication"),
+                        ("company_id", "in", [company.id, False]),
+                    ],
+                    order="company_id",
+                    limit=1,
+                )
+            sequence = sequences[company]
+            number = sequence._next() if sequence else False
             communication._write_controlled({"name": number or DRAFT_NAME})
 
     def write(self, vals):
