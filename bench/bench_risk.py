@@ -22,7 +22,9 @@ every batch), the date frozen at the day the data was generated, then +1, +2:
 Reported for each: wall and CPU time of this process, SQL queries and their
 time (the slowest query shapes too), customers scored (score computed that
 day) and carried over, the classes, the hold states; peak resident memory of
-the process at the end.
+the process at the end. ``--check`` then scores every customer afresh on the
+last day (rolled back) and counts the profiles whose score, factors, hold or
+exposure differ from what the incremental runs kept (expected: 0).
 """
 
 import argparse
@@ -66,6 +68,11 @@ def parse_args():
         help="forget the scores first, so that the first day scores everyone",
     )
     parser.add_argument(
+        "--check",
+        action="store_true",
+        help="at the end, score everyone afresh (rolled back) and compare",
+    )
+    parser.add_argument(
         "--force-db",
         action="store_true",
         help="use --db even if its name does not start with dunning_bench",
@@ -99,20 +106,18 @@ def scores(env, batch_size=None):
     }
 
 
-def outcome(env, today, started):
+def outcome(env, started):
     env.cr.execute(
         """
         SELECT COUNT(*) FILTER (WHERE risk_scored_at >= %s),
                COUNT(*) FILTER (WHERE risk_scored_at < %s)
-          FROM dunning_credit_profile WHERE risk_date = %s
+          FROM dunning_credit_profile
         """,
-        [started, started, today],
+        [started, started],
     )
     scored, carried = env.cr.fetchone()
     env.cr.execute(
-        "SELECT risk_class, COUNT(*) FROM dunning_credit_profile "
-        "WHERE risk_date = %s GROUP BY 1 ORDER BY 1",
-        [today],
+        "SELECT risk_class, COUNT(*) FROM dunning_credit_profile GROUP BY 1 ORDER BY 1"
     )
     classes = dict(env.cr.fetchall())
     env.cr.execute(
@@ -123,6 +128,68 @@ def outcome(env, today, started):
         "customers_carried_over": carried,
         "risk_classes": classes,
         "hold_states": dict(env.cr.fetchall()),
+    }
+
+
+# What a score carried over must equal when computed afresh.
+COMPARED = [
+    "risk_score",
+    "risk_class",
+    "risk_floor",
+    "risk_na_factors",
+    "risk_days_late",
+    "risk_late_share",
+    "risk_overdue_ratio",
+    "risk_limit_usage",
+    "risk_dunning_level",
+    "risk_broken_promises",
+    "risk_external_rating",
+    "risk_paid_count",
+    "hold_state",
+    "hold_reason",
+    "exposure_amount",
+    "overdue_amount",
+    "credit_limit",
+    "max_days_overdue",
+]
+
+
+def check(odoo, args, today):
+    """Every customer scored afresh on ``today`` (rolled back): the scores the
+    incremental runs kept must be the same."""
+    columns = ", ".join(COMPARED)
+    with (
+        freeze_time(f"{today} 07:00:00"),
+        environment(odoo, args.db) as env,
+    ):
+        env.cr.execute(f"SELECT partner_id, {columns} FROM dunning_credit_profile")
+        kept = {row[0]: row[1:] for row in env.cr.fetchall()}
+        env.cr.execute(
+            "UPDATE dunning_credit_profile SET risk_date = NULL, risk_scored_at = NULL"
+        )
+        env["dunning.credit.profile"]._cron_compute_risk_scores()
+        env.flush_all()
+        env.cr.execute(f"SELECT partner_id, {columns} FROM dunning_credit_profile")
+        fresh = {row[0]: row[1:] for row in env.cr.fetchall()}
+    differences = [
+        {
+            "partner_id": partner_id,
+            **{
+                name: [old, new]
+                for name, old, new in zip(
+                    COMPARED, kept.get(partner_id, ()), values, strict=False
+                )
+                if old != new
+            },
+        }
+        for partner_id, values in fresh.items()
+        if kept.get(partner_id) != values
+    ]
+    return {
+        "date": str(today),
+        "customers": len(fresh),
+        "different": len(differences),
+        "examples": differences[:5],
     }
 
 
@@ -159,7 +226,7 @@ def day(odoo, args, today, prepare=None):
             env.cr.commit()  # the day's changes, made before the cron runs
         started = env.cr.now()
         result = {"date": str(today), **before, **scores(env, args.batch_size)}
-        result.update(outcome(env, today, started))
+        result.update(outcome(env, started))
     return result
 
 
@@ -191,6 +258,9 @@ def main():
             paid_on,
             lambda env: {"invoices_paid": pay_invoices(env, args.payments, paid_on)},
         )
+    if args.check:
+        last = today + datetime.timedelta(days=2 if args.payments else 1)
+        results["check"] = check(odoo, args, last)
     results["peak_rss_mb"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     )

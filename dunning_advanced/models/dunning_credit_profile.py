@@ -119,6 +119,12 @@ class DunningCreditProfile(models.Model):
     )
     credit_limit = fields.Monetary(currency_field="currency_id", readonly=True)
     max_days_overdue = fields.Integer(string="Days Overdue (Oldest)", readonly=True)
+    oldest_due_date = fields.Date(
+        string="Oldest Overdue Due Date",
+        readonly=True,
+        help="Due date of the oldest overdue invoice: its days overdue grow "
+        "every day without anything else changing.",
+    )
 
     # Risk score and its factors
     risk_score = fields.Float(digits=(5, 2), readonly=True, aggregator="avg")
@@ -479,6 +485,9 @@ class DunningCreditProfile(models.Model):
                     "overdue_amount": exposure.overdue,
                     "credit_limit": exposure.limit,
                     "max_days_overdue": exposure.max_days_overdue,
+                    "oldest_due_date": day - timedelta(days=exposure.max_days_overdue)
+                    if exposure.max_days_overdue
+                    else False,
                     "hold_reason": reasons or False,
                     "hold_state": profile.hold_state,
                     "hold_date": profile.hold_date,
@@ -883,7 +892,7 @@ class DunningCreditProfile(models.Model):
             SQL(
                 """
             SELECT partner_id, risk_date, risk_scored_at, write_date,
-                   release_until, max_days_overdue
+                   release_until, oldest_due_date
               FROM dunning_credit_profile
              WHERE company_id = %(company_id)s
                AND partner_id = ANY(%(partner_ids)s)
@@ -902,18 +911,21 @@ class DunningCreditProfile(models.Model):
         company.flush_recordset(["write_date"])
         company_written = company.sudo().write_date
         changed = set()
-        for partner_id, day, scored_at, written, release_until, days in rows:
-            gone = (today - day).days
+        thresholds = [
+            days
+            for days in (settings.warning_overdue_days, settings.hold_overdue_days)
+            if days
+        ]
+        for partner_id, day, scored_at, written, release_until, oldest in rows:
             if (
                 written > scored_at
                 or company_written > scored_at
                 or (release_until and day <= release_until < today)
+                # The oldest overdue invoice passed the warning or hold days.
                 or any(
-                    threshold and days and days <= threshold < days + gone
-                    for threshold in (
-                        settings.warning_overdue_days,
-                        settings.hold_overdue_days,
-                    )
+                    (day - oldest).days <= days < (today - oldest).days
+                    for days in thresholds
+                    if oldest
                 )
             ):
                 changed.add(partner_id)
@@ -926,33 +938,55 @@ class DunningCreditProfile(models.Model):
         events = self._credit_query(
             SQL(
                 """
-            SELECT p.commercial_partner_id, w.write_date, w.day
+            SELECT p.commercial_partner_id, w.write_date, w.day, w.foreign
               FROM (
-                SELECT partner_id, write_date, NULL::date AS day
-                  FROM account_move_line
-                 WHERE write_date > %(since)s
-                   AND company_id = ANY(%(company_ids)s)
+                -- Journal items read once: written since, or open in another
+                -- currency (converted at today's rate).
+                SELECT l.partner_id, l.write_date, NULL::date AS day,
+                       l.currency_id != %(currency)s
+                       AND l.account_id = ANY(%(receivable)s)
+                       AND l.reconciled IS NOT TRUE
+                       AND l.parent_state IN ('posted', 'draft') AS foreign
+                  FROM account_move_line l
+                 WHERE l.company_id = ANY(%(company_ids)s)
+                   AND (l.write_date > %(since)s
+                        OR (l.currency_id != %(currency)s
+                            AND l.account_id = ANY(%(receivable)s)
+                            AND l.reconciled IS NOT TRUE
+                            AND l.parent_state IN ('posted', 'draft')))
              UNION ALL
-                SELECT so.partner_id, GREATEST(so.write_date, sol.write_date), NULL
+                SELECT so.partner_id, GREATEST(so.write_date, sol.write_date), NULL,
+                       so.state = 'sale' AND so.currency_id != %(currency)s
                   FROM sale_order so
                   JOIN sale_order_line sol ON sol.order_id = so.id
-                 WHERE (so.write_date > %(since)s OR sol.write_date > %(since)s)
-                   AND so.company_id = ANY(%(company_ids)s)
+                 WHERE so.company_id = ANY(%(company_ids)s)
+                   AND (so.write_date > %(since)s
+                        OR sol.write_date > %(since)s
+                        OR (so.state = 'sale' AND so.currency_id != %(currency)s))
              UNION ALL
-                SELECT partner_id, write_date, NULL FROM dunning_promise
+                SELECT partner_id, write_date, NULL, FALSE FROM dunning_promise
                  WHERE write_date > %(since)s AND company_id = %(company_id)s
              UNION ALL
-                SELECT partner_id, write_date, NULL FROM dunning_communication_line
+                SELECT partner_id, write_date, NULL, FALSE
+                  FROM dunning_communication_line
                  WHERE write_date > %(since)s AND company_id = %(company_id)s
              UNION ALL
-                SELECT partner_id, write_date, NULL FROM dunning_collection_case
+                SELECT partner_id, write_date, NULL, FALSE
+                  FROM dunning_collection_case
                  WHERE write_date > %(since)s AND company_id = %(company_id)s
              UNION ALL
-                SELECT id, write_date, NULL FROM res_partner
+                -- The customer, its contacts; a credit limit in another
+                -- currency.
+                SELECT id, write_date, NULL,
+                       (credit_limit_currency_id ->> %(company_key)s)::int
+                       != %(currency)s
+                  FROM res_partner
                  WHERE write_date > %(since)s
+                    OR (credit_limit_currency_id ->> %(company_key)s)::int
+                       != %(currency)s
              UNION ALL
                 -- Fell due: overdue from the day after its due date.
-                SELECT l.partner_id, NULL, l.date_maturity + 1
+                SELECT l.partner_id, NULL, l.date_maturity + 1, FALSE
                   FROM account_move_line l
                   JOIN account_account a ON a.id = l.account_id
                  WHERE l.date_maturity >= %(first_day)s
@@ -963,21 +997,23 @@ class DunningCreditProfile(models.Model):
                    AND NOT l.reconciled
              UNION ALL
                 -- Left the 12 months looked at: the day it did.
-                SELECT l.partner_id, NULL, (apr.max_date + INTERVAL '1 year')::date
+                SELECT l.partner_id, NULL, (apr.max_date + INTERVAL '1 year')::date,
+                       FALSE
                   FROM account_partial_reconcile apr
                   JOIN account_move_line l ON l.id = apr.debit_move_id
                  WHERE apr.max_date > %(first_day)s - INTERVAL '1 year'
                    AND apr.max_date <= %(year_ago)s
                    AND l.company_id = ANY(%(company_ids)s)
              UNION ALL
-                SELECT partner_id, NULL, (date + INTERVAL '1 year')::date
+                SELECT partner_id, NULL, (date + INTERVAL '1 year')::date, FALSE
                   FROM dunning_communication_line
                  WHERE company_id = %(company_id)s
                    AND level_reached
                    AND date > %(first_day)s - INTERVAL '1 year'
                    AND date <= %(year_ago)s
              UNION ALL
-                SELECT partner_id, NULL, (closed_date + INTERVAL '1 year')::date
+                SELECT partner_id, NULL, (closed_date + INTERVAL '1 year')::date,
+                       FALSE
                   FROM dunning_promise
                  WHERE company_id = %(company_id)s
                    AND state = 'broken'
@@ -992,96 +1028,67 @@ class DunningCreditProfile(models.Model):
                 year_ago=today - year,
                 company_id=company.id,
                 company_ids=company_ids,
+                company_key=str(company.id),
+                currency=company.currency_id.id,
+                receivable=self.env["account.account"]
+                .sudo()
+                .search([("account_type", "=", "asset_receivable")])
+                .ids,
             )
         )
-        for partner_id, written, event_day in events:
+        for partner_id, written, event_day, foreign in events:
             profile = profiles.get(partner_id)
             if not profile or partner_id in changed:
                 continue
-            # Written since the score, or a fact that holds from a day after
-            # the score's (and until today: the query asks no later one).
-            if (written and written > profile[2] - RISK_CHANGE_MARGIN) or (
-                event_day and event_day > profile[1]
+            # Written since the score, a fact that holds from a day after the
+            # score's (and until today: the query asks no later one), an
+            # amount in another currency.
+            if (
+                foreign
+                or (written and written > profile[2] - RISK_CHANGE_MARGIN)
+                or (event_day and event_day > profile[1])
             ):
                 changed.add(partner_id)
-        changed |= self._risk_foreign_currency(profiles, company, company_ids)
         return (
             [pid for pid in partner_ids if pid not in profiles or pid in changed],
             [pid for pid in partner_ids if pid in profiles and pid not in changed],
         )
 
     @api.model
-    def _risk_foreign_currency(self, profiles, company, company_ids):
-        """Customers with an amount the score converts at today's rate: open
-        items, draft invoices or confirmed orders in another currency than the
-        company's, or a credit limit in another currency."""
-        rows = self._credit_query(
-            SQL(
-                """
-            SELECT p.commercial_partner_id
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
-              JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.company_id = ANY(%(company_ids)s)
-               AND a.account_type = 'asset_receivable'
-               AND l.parent_state IN ('posted', 'draft')
-               AND NOT l.reconciled
-               AND l.currency_id != %(currency)s
-         UNION
-            SELECT p.commercial_partner_id
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = ANY(%(company_ids)s)
-               AND so.state = 'sale'
-               AND so.currency_id != %(currency)s
-         UNION
-            SELECT id FROM res_partner
-             WHERE (credit_limit_currency_id ->> %(company_key)s)::int != %(currency)s
-                """,
-                company_ids=company_ids,
-                company_key=str(company.id),
-                currency=company.currency_id.id,
-            )
-        )
-        return {row[0] for row in rows if row[0] in profiles}
-
-    @api.model
     def _risk_carry_over(self, partner_ids, company, today):
-        """Carry the scores of ``partner_ids``, unchanged since they were
-        computed, over to ``today``: one statement, no scoring.
+        """Keep the scores of ``partner_ids``, unchanged since they were
+        computed: no scoring, and nothing written but what the calendar moves.
 
-        Nothing the score depends on changed, but the oldest overdue invoice is
-        older by the days gone by, and the hold reason that gives its age is
-        written again (a crossing of the warning or hold days is a change:
-        those customers are scored).
+        The oldest overdue invoice is older by the days gone by, and the hold
+        reason that gives its age is written again (a crossing of the warning
+        or hold days changes the hold: those customers are scored instead).
+        Idempotent: a second call on the same day finds nothing to write.
         """
         if not partner_ids:
             return
         self.env.flush_all()
+        # The write date stays: it says "score again" when after the score.
         rows = self.env.execute_query(
             SQL(
                 """
             UPDATE dunning_credit_profile
-               SET max_days_overdue = CASE WHEN max_days_overdue > 0
-                        THEN max_days_overdue + (%(today)s - risk_date)
-                        ELSE 0 END,
-                   risk_date = %(today)s
+               SET max_days_overdue = %(today)s - oldest_due_date
              WHERE company_id = %(company_id)s
                AND partner_id = ANY(%(partner_ids)s)
-               AND risk_date < %(today)s
-         RETURNING id, max_days_overdue > 0 AND hold_reason IS NOT NULL
+               AND oldest_due_date IS NOT NULL
+               AND max_days_overdue != %(today)s - oldest_due_date
+         RETURNING id, hold_reason IS NOT NULL
                 """,
                 today=today,
                 company_id=company.id,
                 partner_ids=partner_ids,
             )
         )
-        carried = self.browse([row[0] for row in rows])
-        carried.invalidate_recordset(["max_days_overdue", "risk_date"])
-        carried.modified(["max_days_overdue", "risk_date"])
-        aged = self.browse([row[0] for row in rows if row[1]])
+        aged = self.browse([row[0] for row in rows])
+        aged.invalidate_recordset(["max_days_overdue"])
+        aged.modified(["max_days_overdue"])
         texts = {}
-        for profile in aged:
+        for profile in aged.filtered("hold_reason"):
             exposure = Exposure(
                 currency=profile.currency_id,
                 limit=profile.credit_limit,
