@@ -28,6 +28,7 @@ exposure differ from what the incremental runs kept (expected: 0).
 """
 
 import argparse
+import cProfile
 import datetime
 import json
 import os
@@ -68,6 +69,11 @@ def parse_args():
         help="forget the scores first, so that the first day scores everyone",
     )
     parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="write a cProfile of the first day's call to FILE (slower)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="at the end, score everyone afresh (rolled back) and compare",
@@ -82,8 +88,8 @@ def parse_args():
     return args
 
 
-def scores(env, batch_size=None):
-    """The cron's call, measured."""
+def scores(env, batch_size=None, profile=None):
+    """The cron's call, measured (and profiled into the file ``profile``)."""
     env.flush_all()
     env.invalidate_all()  # a cron worker starts with an empty cache
     stats = QueryStats()
@@ -92,8 +98,14 @@ def scores(env, batch_size=None):
     queries = env.cr.sql_log_count
     wall, cpu = wall_clock(), cpu_clock()
     kwargs = {"batch_size": batch_size} if batch_size else {}
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     env["dunning.credit.profile"]._cron_compute_risk_scores(**kwargs)
     env.flush_all()  # what the cron's commit writes
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     wall, cpu = wall_clock() - wall, cpu_clock() - cpu
     del thread.query_hooks
     return {
@@ -215,7 +227,7 @@ def pay_invoices(env, count, today):
     return len(invoices)
 
 
-def day(odoo, args, today, prepare=None):
+def day(odoo, args, today, prepare=None, profile=None):
     with (
         freeze_time(f"{today} 06:00:00"),
         environment(odoo, args.db, commit=True) as env,
@@ -225,7 +237,7 @@ def day(odoo, args, today, prepare=None):
             before = prepare(env)
             env.cr.commit()  # the day's changes, made before the cron runs
         started = env.cr.now()
-        result = {"date": str(today), **before, **scores(env, args.batch_size)}
+        result = {"date": str(today), **before, **scores(env, args.batch_size, profile)}
         result.update(outcome(env, started))
     return result
 
@@ -247,7 +259,7 @@ def main():
         return {"scores_forgotten": env.cr.rowcount}
 
     results = {
-        "full": day(odoo, args, today, forget if args.rescore else None),
+        "full": day(odoo, args, today, forget if args.rescore else None, args.profile),
         "next_day": day(odoo, args, today + datetime.timedelta(days=1)),
     }
     if args.payments:
