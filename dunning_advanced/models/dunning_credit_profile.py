@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, format_amount, split_every
+from odoo.tools import SQL, float_repr, float_round, format_amount, split_every
 from odoo.tools.misc import formatLang
 
 from ..lib.credit_hold import HoldInputs, evaluate_hold
@@ -573,7 +573,7 @@ class DunningCreditProfile(models.Model):
                 ]
             for chunk in split_every(5000, items):
                 columns = [
-                    [self._column_text(field, vals[field.name]) for __, vals in chunk]
+                    self._column_texts(field, [vals[field.name] for __, vals in chunk])
                     for field in fields_
                 ]
                 self.env.cr.execute(
@@ -617,7 +617,7 @@ class DunningCreditProfile(models.Model):
         items = list(rows.items())
         for chunk in split_every(5000, items):
             columns = [
-                [self._column_text(field, vals[field.name]) for __, vals in chunk]
+                self._column_texts(field, [vals[field.name] for __, vals in chunk])
                 for field in fields_
             ]
             self.env.cr.execute(
@@ -666,15 +666,25 @@ class DunningCreditProfile(models.Model):
         )
         self.env["dunning.credit.profile"].invalidate_model()
 
-    def _column_text(self, field, value):
-        """``value`` of ``field`` as the text of its column (None for NULL)."""
-        if value is None or (value is False and field.type != "boolean"):
-            return None
+    def _column_texts(self, field, values):
+        """``values`` of ``field`` as the texts of its column (None for NULL),
+        numbers rounded to the field's digits as the ORM rounds them."""
         if field.type == "json":
-            return json.dumps(value)
+            return [None if v is None else json.dumps(v) for v in values]
         if field.type == "float":
-            return str(field.convert_to_column(value, self))  # to its digits
-        return str(value)
+            digits = field.get_digits(self.env)
+            if digits:
+                scale = digits[1]
+                return [
+                    float_repr(float_round(v or 0.0, precision_digits=scale), scale)
+                    for v in values
+                ]
+            return [str(float(v or 0.0)) for v in values]
+        if field.type == "boolean":
+            return [str(bool(v)) for v in values]
+        if field.type == "integer":
+            return [str(int(v or 0)) for v in values]
+        return [None if v is None or v is False else str(v) for v in values]
 
     # ------------------------------------------------------------------
     # Risk score
