@@ -664,7 +664,6 @@ class DunningCreditProfile(models.Model):
         self.env["res.partner"].browse(list(rows)).invalidate_recordset(
             ["credit_profile_ids"]
         )
-        self.env["dunning.credit.profile"].invalidate_model()
 
     def _column_texts(self, field, values):
         """``values`` of ``field`` as the texts of its column (None for NULL),
@@ -788,8 +787,9 @@ class DunningCreditProfile(models.Model):
     def _compute_risk_scores(self, partners, company, today=None):
         """Score ``partners`` (commercial) in ``company``; create missing profiles.
 
-        A fixed number of grouped queries per batch, whatever its size, and one
-        UPDATE per 1,000 profiles for the hold state and the score together.
+        A fixed number of grouped queries per batch, whatever its size; the
+        hold state and the score written together, one UPDATE (and one INSERT
+        for the new profiles) per 5,000 profiles.
         """
         today = today or company._dunning_today()
         partners = partners.commercial_partner_id
