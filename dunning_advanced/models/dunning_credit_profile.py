@@ -719,6 +719,10 @@ class DunningCreditProfile(models.Model):
                    AND l.balance > 0
                    AND cm.move_type != 'out_refund'
                    AND p.commercial_partner_id = ANY(%(partner_ids)s)
+                   -- The latest reconciliation of a line is after since if
+                   -- one is, and is the same without the earlier ones: they
+                   -- need not be joined to their payment.
+                   AND apr.max_date > %(since)s
               GROUP BY 1, l.id
                 HAVING MAX(apr.max_date) > %(since)s
             )

@@ -136,3 +136,10 @@ class TestRiskIncremental(DunningTestCommon):
         self._run(DAY_2)
         self.assertEqual(profile.risk_paid_count, 0)
         self.assertIn("days_late", profile.risk_na_factors)
+
+    def test_invoice_moved_to_another_customer_scores_both_again(self):
+        with self._at("2026-03-11 08:00:00"):
+            self.draft.partner_id = self.quiet
+        self._run(DAY_2)
+        self.assertEqual(self._profile(self.drafter).exposure_amount, 1000)
+        self.assertEqual(self._profile(self.quiet).exposure_amount, 1100)
