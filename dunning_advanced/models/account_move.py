@@ -476,7 +476,24 @@ class AccountMove(models.Model):
                 lambda m: m.state != "posted" and not m.dunning_late_charge_invoice
             ):
                 move._credit_check_posting()
-        return super().write(vals)
+        # The customer an entry leaves keeps no trace of it: score it again.
+        left = self.env["res.partner"]
+        if "partner_id" in vals:
+            left = self.filtered(
+                lambda m: m.partner_id.id != vals["partner_id"]
+            ).partner_id
+        res = super().write(vals)
+        if left:
+            self.env["dunning.credit.profile"]._mark_risk_stale(left)
+        return res
+
+    def unlink(self):
+        # A deleted draft invoice leaves no write date behind: the next risk
+        # run scores its customer again.
+        partners = self.partner_id
+        res = super().unlink()
+        self.env["dunning.credit.profile"]._mark_risk_stale(partners)
+        return res
 
     def _check_dunning_exclusion_rights(self):
         self.env["res.partner"]._check_credit_manager(

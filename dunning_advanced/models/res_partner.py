@@ -677,9 +677,15 @@ class ResPartner(models.Model):
                 for partner in self
             }
         held = {}
+        left = self.browse()
         if COMMERCIAL_FIELDS.intersection(vals):
             held = self._dunning_holds_to_carry()
+            left = self.commercial_partner_id
         res = super().write(vals)
+        if left:
+            # The customer a contact leaves keeps no trace of its invoices:
+            # score it again (the new one sees the contact's write date).
+            self.env["dunning.credit.profile"]._mark_risk_stale(left)
         if sensitive:
             for partner in self:
                 partner._dunning_note_changes(sensitive, before[partner.id])

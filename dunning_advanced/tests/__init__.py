@@ -16,6 +16,7 @@ from . import (
     test_lib_risk_score,
     test_lib_sepa_sdd,
     test_lib_webhook_signature,
+    test_risk_incremental,
     test_risk_score,
     test_security,
     test_translation_it,
