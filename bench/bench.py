@@ -206,17 +206,24 @@ def run(env, what, profile=None):
 
 def outcome(env, what, today):
     if what == "scores":
+        # A score kept from an earlier day (nothing changed) keeps its day.
+        env.cr.execute(
+            "SELECT COUNT(*) FILTER (WHERE risk_date = %s), COUNT(*) "
+            "FROM dunning_credit_profile",
+            [today],
+        )
+        scored, profiles = env.cr.fetchone()
         env.cr.execute(
             "SELECT risk_class, COUNT(*) FROM dunning_credit_profile "
-            "WHERE risk_date = %s GROUP BY 1 ORDER BY 1",
-            [today],
+            "GROUP BY 1 ORDER BY 1"
         )
         classes = dict(env.cr.fetchall())
         env.cr.execute(
             "SELECT hold_state, COUNT(*) FROM dunning_credit_profile GROUP BY 1"
         )
         return {
-            "customers_scored": sum(classes.values()),
+            "customers_scored": scored,
+            "scores_kept": profiles - scored,
             "risk_classes": classes,
             "hold_states": dict(env.cr.fetchall()),
         }
