@@ -85,9 +85,14 @@ class DunningRun(models.Model):
         run: how many chunks were queued (0 when they already were, or when
         another worker is queuing them)."""
         self.ensure_one()
-        if self.queue_chunk_ids or not self._try_lock():
+        if not self._try_lock() or self.state != "running":
             return 0
-        if self.state != "running" or self.queue_chunk_ids:
+        if self.queue_chunk_ids:
+            if all(chunk.state == "done" for chunk in self.queue_chunk_ids):
+                # Its chunks are done but the run is not: the finishing job
+                # was cancelled or lost. Queued again (a finishing job still
+                # waiting has the same identity and is kept instead).
+                self._dun_queue_finish_delayable().delay()
             return 0
         if not self.cursor and not self.partner_done_count:
             self._before_run()
@@ -120,12 +125,7 @@ class DunningRun(models.Model):
             )._dun_chunk()
             for chunk in chunks
         ]
-        finish = self.delayable(
-            channel=CHANNEL,
-            identity_key=f"dunning.run,{self.id}:finish",
-            description=_("Dunning %s: finish the run", self.name),
-        )._dun_queue_finish()
-        group(*jobs).on_done(finish).delay()
+        group(*jobs).on_done(self._dun_queue_finish_delayable()).delay()
         _logger.info(
             "Dunning %s: %s customers queued in %s jobs on %s",
             self.name,
@@ -134,6 +134,14 @@ class DunningRun(models.Model):
             CHANNEL,
         )
         return len(chunks)
+
+    def _dun_queue_finish_delayable(self):
+        self.ensure_one()
+        return self.delayable(
+            channel=CHANNEL,
+            identity_key=f"dunning.run,{self.id}:finish",
+            description=_("Dunning %s: finish the run", self.name),
+        )._dun_queue_finish()
 
     def _queue_chunk_partner_ids(self, after_id, last_id):
         """The customers of the range ``(after_id, last_id]`` that need a look

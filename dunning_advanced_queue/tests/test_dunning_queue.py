@@ -217,6 +217,37 @@ class TestDunningQueue(DunningEngineCommon):
             self._sent_per_customer(), {c.name: (1, 1) for c in self.customers}
         )
 
+    def test_a_chunk_run_twice_sends_nothing_twice(self):
+        with trap_jobs() as trap:
+            self._cron()
+            with freeze_time(DAY):
+                trap.perform_enqueued_jobs()
+                chunk = self._today_run().queue_chunk_ids[0]
+                self.assertIn("Nothing to do", chunk._dun_chunk())
+        self.assertEqual(
+            self._sent_per_customer(), {c.name: (1, 1) for c in self.customers}
+        )
+
+    def test_next_call_finishes_a_run_whose_last_job_was_lost(self):
+        """The chunks are done but the job that finishes the run was
+        cancelled: the next call of the scheduled action queues it again."""
+        with trap_jobs() as trap:
+            self._cron()
+            with freeze_time(DAY):
+                for job in trap.enqueued_jobs:
+                    if job.method_name == "_dun_chunk":
+                        job.perform()
+        run = self._today_run()
+        self.assertEqual(run.queue_chunk_done_count, 3)
+        self.assertEqual(run.state, "running")
+        with trap_jobs() as trap:
+            self._cron()
+            trap.assert_jobs_count(1, only=run._dun_queue_finish)
+            with freeze_time(DAY):
+                trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.partner_done_count, 5)
+
     def test_switched_off_the_run_works_through_its_batches_inline(self):
         self.env["ir.config_parameter"].sudo().set_param(
             "dunning_advanced_queue.enabled", "False"
