@@ -23,6 +23,11 @@ MODULES ?= l10n_it,payment_demo,dunning_advanced
 # (fiscal code, PEC) that l10n_it_edi adds.
 DEMO_BASE_MODULES ?= l10n_it,l10n_it_edi,sale_management,payment_demo
 DEMO_MODULES ?= dunning_advanced
+# The queue_job bridge changes how the scheduled run works, so its tests run
+# on a database of their own, without the main addon's tests.
+QUEUE_TEST_DB ?= $(TEST_DB)_queue
+QUEUE_MODULES ?= l10n_it,dunning_advanced_queue
+QUEUE_TEST_TAGS ?= /dunning_advanced_queue
 DEMO_LANG ?= it_IT
 
 VPY := $(VENV)/bin/python
@@ -53,11 +58,12 @@ odoo-src:
 	@grep -q "^version_info = (18, 0" "$(ODOO_SRC)/odoo/release.py" || { \
 	  echo "ODOO_SRC=$(ODOO_SRC) is not Odoo 18.0: set ODOO_SRC to an Odoo 18.0 checkout."; exit 1; }
 
-$(VENV)/.installed: requirements.txt tools/odoo_requirements.py | odoo-src
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt tools/odoo_requirements.py | odoo-src
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip wheel packaging
 	$(VPY) tools/odoo_requirements.py $(ODOO_SRC)/requirements.txt > $(VENV)/odoo-requirements.txt
 	$(VPY) -m pip install --quiet -r $(VENV)/odoo-requirements.txt -r requirements.txt
+	$(VPY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 venv: odoo-src $(VENV)/.installed
@@ -88,10 +94,19 @@ run: venv postgres
 test-tools:
 	@bash tools/ensure_test_tools.sh
 
+# Two runs: the addon's tests, then the queue_job bridge's on a second
+# database; the last line totals both and the exit code fails if either did.
 test: venv postgres test-tools
-	$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
+	@rm -f test-counts.txt
+	-$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
 	  --addons-path $(ADDONS_PATH) --db $(TEST_DB) --modules $(MODULES) \
-	  --tags $(TEST_TAGS) --http-port $(TEST_HTTP_PORT) --log test.log
+	  --tags $(TEST_TAGS) --http-port $(TEST_HTTP_PORT) --log test.log \
+	  --counts test-counts.txt
+	-$(VPY) tools/run_tests.py --python $(VPY) --odoo-bin $(ODOO_BIN) \
+	  --addons-path $(ADDONS_PATH) --db $(QUEUE_TEST_DB) --modules $(QUEUE_MODULES) \
+	  --tags $(QUEUE_TEST_TAGS) --http-port $(TEST_HTTP_PORT) --log test-queue.log \
+	  --addon dunning_advanced_queue --counts test-counts.txt
+	@$(VPY) tools/sum_test_counts.py --expect 2 test-counts.txt
 
 $(VENV)/.lint: $(VENV)/.installed requirements-dev.txt
 	$(VPY) -m pip install --quiet -r requirements-dev.txt
@@ -100,7 +115,7 @@ $(VENV)/.lint: $(VENV)/.installed requirements-dev.txt
 lint: venv $(VENV)/.lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory dunning_advanced
+	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory dunning_advanced dunning_advanced_queue
 
 bench: venv postgres
 	$(MAKE) -C bench all PY=$(abspath $(VPY)) ODOO_SRC=$(ODOO_SRC) ADDONS_PATH=$(ADDONS_PATH)
@@ -114,4 +129,4 @@ i18n: venv postgres
 	VENV=$(VENV) ODOO_SRC=$(ODOO_SRC) bash tools/update_translations.sh
 
 clean:
-	rm -rf $(VENV) test.log
+	rm -rf $(VENV) test.log test-queue.log test-counts.txt

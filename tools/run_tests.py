@@ -6,6 +6,10 @@ CRITICAL line, or when the addon itself logs a WARNING. It ends with the line
 the name of every test that failed or errored and the option that runs it
 again alone.
 
+With ``--counts FILE`` the result is also appended to FILE as one line
+``passed failed skipped addon``, so that tools/sum_test_counts.py can total
+several runs (the Makefile runs the bridge addon's tests on a second database).
+
 Usage (the Makefile passes these): python tools/run_tests.py --odoo-bin ...
 """
 
@@ -28,7 +32,9 @@ SUMMARY = re.compile(
     r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<total>\d+) tests "
     r"when loading database"
 )
-ADDON = "dunning_advanced"
+ADDON = "dunning_advanced"  # --addon changes it
+# Loggers whose WARNINGs fail the run: the addon's and its bridges'.
+WATCHED = "addons.dunning_advanced"
 # Lines printed to the console as the run goes, besides problems.
 SHOWN = re.compile(
     r"Starting |post-tests in|tests when loading|odoo\.modules\.loading: \d+ modules"
@@ -45,7 +51,19 @@ def parse_args():
     parser.add_argument("--tags", default=f"/{ADDON}")
     parser.add_argument("--log", default="test.log")
     parser.add_argument("--http-port", default="8169")
+    parser.add_argument(
+        "--addon",
+        default=ADDON,
+        help="the addon whose tests are named and whose warnings fail the run",
+    )
+    parser.add_argument("--counts", help="append 'passed failed skipped addon' here")
     return parser.parse_args()
+
+
+def write_counts(path, passed, failed, skipped):
+    if path:
+        with Path(path).open("a", encoding="utf-8") as counts:
+            counts.write(f"{passed} {failed} {skipped} {ADDON}\n")
 
 
 def broken_test(logger, message):
@@ -82,7 +100,9 @@ def drop_database(name):
 
 
 def main():
+    global ADDON  # one run, one addon
     args = parse_args()
+    ADDON = args.addon
     drop_database(args.db)
     cmd = [
         args.python,
@@ -124,7 +144,7 @@ def main():
                     if test and test not in broken:
                         broken.append(test)
                 if level in ("ERROR", "CRITICAL") or (
-                    level == "WARNING" and f"addons.{ADDON}" in logger
+                    level == "WARNING" and WATCHED in logger
                 ):
                     if not test:  # a broken test is listed by name at the end
                         problems.append(line.rstrip())
@@ -146,6 +166,7 @@ def main():
     if not summaries:
         print("No test summary found in the log: Odoo did not get to run the tests.")
         print("0 passed, 1 failed")
+        write_counts(args.counts, 0, 1, 0)
         return 1
     summary = summaries[-1]
     total = int(summary["total"])
@@ -153,6 +174,7 @@ def main():
     if total == 0:
         print("Odoo ran no test: check --test-tags.")
         print("0 passed, 1 failed")
+        write_counts(args.counts, 0, 1, 0)
         return 1
     unexplained = [p for p in problems if "odoo.tests.result" not in p]
     if unexplained:
@@ -173,6 +195,7 @@ def main():
             again = f"  (again: --test-tags {tag})" if tag else ""
             print(f"  {flavour}: {test}{again}")
     print(f"{passed} passed, {failed} failed{tail}")
+    write_counts(args.counts, passed, failed, skipped)
     return 0 if ok else 1
 
 
