@@ -61,6 +61,7 @@ class DunningRun(models.Model):
     _dunning_controlled_fields = (
         "state",
         "cursor",
+        "candidate_ids",
         "partner_done_count",
         "letters_attachment_id",
         "run_type",
@@ -112,6 +113,12 @@ class DunningRun(models.Model):
     )
     cursor = fields.Integer(
         readonly=True, help="Last customer (id) processed: a resumed run starts after."
+    )
+    candidate_ids = fields.Json(
+        copy=False,
+        groups="base.group_system",
+        help="The customers a scheduled run may remind (ids, ascending), found "
+        "once when it starts; each batch checks the next ones again.",
     )
     partner_done_count = fields.Integer(string="Customers Checked", readonly=True)
     communication_ids = fields.One2many("dunning.communication", "run_id")
@@ -262,6 +269,8 @@ class DunningRun(models.Model):
         )
         if run and run.state != "running":
             return 0
+        if run and isinstance(run.candidate_ids, list):
+            return len([pid for pid in run.candidate_ids if pid > run.cursor])
         return len(self.with_company(company)._candidate_partner_ids(company, today, 0))
 
     def _process_batch(self, batch_size):
@@ -275,18 +284,33 @@ class DunningRun(models.Model):
             return 0, 0
         if not self.cursor and not self.partner_done_count:
             self._before_run()
-        candidates = self._candidate_partner_ids(
-            self.company_id, self.date, self.cursor
-        )
-        partner_ids = candidates[:batch_size]
-        if not partner_ids:
+        candidate_ids = self.candidate_ids
+        if not isinstance(candidate_ids, list):
+            # Found once per run: the query reads every open receivable, and
+            # a batch needs only its customers, checked again below.
+            candidate_ids = self._candidate_partner_ids(
+                self.company_id, self.date, self.cursor
+            )
+            self._write_controlled({"candidate_ids": candidate_ids})
+        candidates = [pid for pid in candidate_ids if pid > self.cursor]
+        batch = candidates[:batch_size]
+        if not batch:
             self._finish()
             return 0, 0
-        communications = self._dun_partners(partner_ids)
+        # Still to remind now (paid, blocked or given a reminder to approve
+        # since the run started: left out).
+        partner_ids = self._candidate_partner_ids(
+            self.company_id, self.date, self.cursor, partner_ids=batch
+        )
+        communications = (
+            self._dun_partners(partner_ids)
+            if partner_ids
+            else self.env["dunning.communication"]
+        )
         self._write_controlled(
             {
-                "cursor": max(partner_ids),
-                "partner_done_count": self.partner_done_count + len(partner_ids),
+                "cursor": max(batch),
+                "partner_done_count": self.partner_done_count + len(batch),
             }
         )
         _logger.info(
@@ -295,10 +319,10 @@ class DunningRun(models.Model):
             self.partner_done_count,
             len(communications),
         )
-        left = len(candidates) - len(partner_ids)
+        left = len(candidates) - len(batch)
         if not left:
             self._finish()
-        return len(partner_ids), left
+        return len(batch), left
 
     def _try_lock(self):
         """Lock this run's row until the transaction ends; False when another
@@ -590,9 +614,22 @@ class DunningRun(models.Model):
         return today + timedelta(days=ahead)
 
     @api.model
-    def _candidate_partner_ids(self, company, today, after_id, limit=None):
+    def _candidate_partner_ids(
+        self, company, today, after_id, limit=None, partner_ids=None
+    ):
         """Commercial partners with an open receivable that may need a reminder:
-        not blocked, and without a reminder waiting for approval."""
+        not blocked, and without a reminder waiting for approval; among
+        ``partner_ids`` (commercial partner ids) when given."""
+        among = SQL("")
+        if partner_ids is not None:
+            # Through the customers' contacts, so that PostgreSQL reads only
+            # their journal items (by partner), not every open receivable.
+            among = SQL(
+                "AND l.partner_id IN (SELECT c.id FROM res_partner c "
+                "WHERE c.commercial_partner_id = ANY(%s) OR c.id = ANY(%s))",
+                list(partner_ids),
+                list(partner_ids),
+            )
         query = SQL(
             """
             SELECT DISTINCT cp.id
@@ -608,6 +645,7 @@ class DunningRun(models.Model):
                AND l.amount_residual > 0
                AND COALESCE(l.date_maturity, l.date) <= %(horizon)s
                AND cp.id > %(after)s
+               %(among)s
                AND NOT COALESCE(m.dunning_excluded, FALSE)
                AND NOT %(blocked)s
                AND NOT EXISTS (
@@ -623,6 +661,7 @@ class DunningRun(models.Model):
             after=after_id,
             blocked=self._customer_block_sql(company, today),
             limit=SQL("LIMIT %s", limit) if limit else SQL(""),
+            among=among,
         )
         return [
             row[0] for row in self.env["dunning.credit.profile"]._credit_query(query)

@@ -315,6 +315,33 @@ class TestDunningEngine(DunningEngineCommon):
             self.assertEqual(len(sent), 1, customer.name)
             self.assertEqual(len(self._mails(sent)), 1, customer.name)
 
+    def test_customers_found_at_the_start_are_checked_again_batch_by_batch(self):
+        """A run finds its customers once; each batch checks its own again, so
+        a customer excluded or paid after the run started gets nothing."""
+        verdi = self._create_customer("Verdi S.p.A.", email="verdi@example.com")
+        neri = self._create_customer("Neri S.n.c.", email="neri@example.com")
+        customers = self.customer | verdi | neri
+        invoices = {
+            customer: self._invoice(customer, 800.0, "2026-01-01", "2026-01-31")
+            for customer in customers
+        }
+        with freeze_time("2026-02-07"):
+            run = self.env["dunning.run"]._scheduled_run(self.company)
+            self.assertEqual(run._process_batch(1), (1, 2))
+            self.assertEqual(run.candidate_ids, customers.sorted("id").ids)
+            verdi.write(
+                {"dunning_excluded": True, "dunning_exclusion_reason": "Key account"}
+            )
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoices[neri].ids
+            ).create({})._create_payments()
+            self.env["dunning.run"]._cron_run_dunning(batch_size=1)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.partner_done_count, 3)
+        self.assertEqual(len(self._communications(self.customer)), 1)
+        self.assertFalse(self._communications(verdi))
+        self.assertFalse(self._communications(neri))
+
     def test_unique_level_per_invoice(self):
         """The database refuses a second live reminder line for one level."""
         self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
