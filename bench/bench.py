@@ -166,8 +166,11 @@ def count(env, query, *params):
     return env.cr.fetchone()[0]
 
 
-def run(env, what, profile=None):
-    """The call, measured; returns the figures."""
+def measure(env, call, profile=None, slowest=5):
+    """``call()`` measured as a cron worker would run it (empty cache, its
+    writes flushed), and profiled into the file ``profile``: (its result,
+    the figures). The one measuring harness of bench.py, bench_risk.py and
+    bench_compare.py."""
     env.flush_all()
     env.invalidate_all()  # a cron worker starts with an empty cache
     stats = QueryStats()
@@ -179,29 +182,35 @@ def run(env, what, profile=None):
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    if what == "scores":
-        env["dunning.credit.profile"]._cron_compute_risk_scores()
-    else:
-        env["dunning.run"]._cron_run_dunning()
+    result = call()
     env.flush_all()  # what the cron's commit writes
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
     wall, cpu = wall_clock() - wall, cpu_clock() - cpu
     del thread.query_hooks
-    return {
-        "wall_s": round(wall, 1),
-        "cpu_s": round(cpu, 1),
+    return result, {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "sql_queries": env.cr.sql_log_count - queries,
-        "sql_s": round(sum(stats.time.values()), 1),
+        "sql_s": round(sum(stats.time.values()), 2),
         # Each is a subtransaction: many of them slow every later write down
         # (see dunning.communication._isolated).
         "savepoints": stats.count["SAVEPOINT N"],
         "rss_before_mb": round(rss_before),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "load_average": os.getloadavg()[0],
-        "slowest_queries": stats.top(),
+        "slowest_queries": stats.top(slowest),
     }
+
+
+def run(env, what, profile=None):
+    """The cron's call, measured; returns the figures."""
+    if what == "scores":
+        call = env["dunning.credit.profile"]._cron_compute_risk_scores
+    else:
+        call = env["dunning.run"]._cron_run_dunning
+    return measure(env, call, profile)[1]
 
 
 def outcome(env, what, today):

@@ -42,11 +42,9 @@ import argparse
 import datetime
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
-import threading
 
 import psycopg2
 from freezegun import freeze_time
@@ -57,7 +55,8 @@ sys.path.insert(0, HERE)
 import oca  # noqa: E402
 from odoo_env import check_db_name, environment, load_odoo  # noqa: E402
 
-from bench import QueryStats, cpu_clock, rss_mb, wall_clock  # noqa: E402
+import bench  # noqa: E402
+from bench import wall_clock  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 STEPS = {
@@ -95,29 +94,8 @@ def parse_args():
 
 
 def measure(env, call):
-    """Figures of ``call()`` (its writes flushed), like bench.py's."""
-    env.flush_all()
-    env.invalidate_all()  # a new request or cron starts with an empty cache
-    stats = QueryStats()
-    thread = threading.current_thread()
-    thread.query_hooks = [stats]
-    queries = env.cr.sql_log_count
-    rss_before = rss_mb()
-    wall, cpu = wall_clock(), cpu_clock()
-    result = call()
-    env.flush_all()
-    wall, cpu = wall_clock() - wall, cpu_clock() - cpu
-    del thread.query_hooks
-    return result, {
-        "wall_s": round(wall, 2),
-        "cpu_s": round(cpu, 2),
-        "sql_queries": env.cr.sql_log_count - queries,
-        "sql_s": round(sum(stats.time.values()), 2),
-        "rss_before_mb": round(rss_before),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "load_average": os.getloadavg()[0],
-        "slowest_queries": stats.top(3),
-    }
+    """Figures of ``call()`` (its writes flushed), as bench.py measures."""
+    return bench.measure(env, call, slowest=3)
 
 
 def _count(env, query, *params):

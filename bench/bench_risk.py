@@ -28,13 +28,11 @@ exposure differ from what the incremental runs kept (expected: 0).
 """
 
 import argparse
-import cProfile
 import datetime
 import json
 import os
 import resource
 import sys
-import threading
 
 from freezegun import freeze_time
 
@@ -42,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from odoo_env import check_db_name, environment, load_odoo
 
-from bench import QueryStats, cpu_clock, wall_clock
+from bench import measure
 
 
 def parse_args():
@@ -90,32 +88,12 @@ def parse_args():
 
 def scores(env, batch_size=None, profile=None):
     """The cron's call, measured (and profiled into the file ``profile``)."""
-    env.flush_all()
-    env.invalidate_all()  # a cron worker starts with an empty cache
-    stats = QueryStats()
-    thread = threading.current_thread()
-    thread.query_hooks = [stats]
-    queries = env.cr.sql_log_count
-    wall, cpu = wall_clock(), cpu_clock()
     kwargs = {"batch_size": batch_size} if batch_size else {}
-    profiler = cProfile.Profile() if profile else None
-    if profiler:
-        profiler.enable()
-    env["dunning.credit.profile"]._cron_compute_risk_scores(**kwargs)
-    env.flush_all()  # what the cron's commit writes
-    if profiler:
-        profiler.disable()
-        profiler.dump_stats(profile)
-    wall, cpu = wall_clock() - wall, cpu_clock() - cpu
-    del thread.query_hooks
-    return {
-        "wall_s": round(wall, 2),
-        "cpu_s": round(cpu, 2),
-        "sql_queries": env.cr.sql_log_count - queries,
-        "sql_s": round(sum(stats.time.values()), 2),
-        "load_average": os.getloadavg()[0],
-        "slowest_queries": stats.top(),
-    }
+    return measure(
+        env,
+        lambda: env["dunning.credit.profile"]._cron_compute_risk_scores(**kwargs),
+        profile,
+    )[1]
 
 
 def outcome(env, started):
