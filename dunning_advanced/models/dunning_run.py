@@ -1,4 +1,5 @@
 import logging
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
@@ -270,7 +271,7 @@ class DunningRun(models.Model):
         if run and run.state != "running":
             return 0
         if run and isinstance(run.candidate_ids, list):
-            return len([pid for pid in run.candidate_ids if pid > run.cursor])
+            return len(run.candidate_ids) - bisect_right(run.candidate_ids, run.cursor)
         return len(self.with_company(company)._candidate_partner_ids(company, today, 0))
 
     def _process_batch(self, batch_size):
@@ -292,7 +293,7 @@ class DunningRun(models.Model):
                 self.company_id, self.date, self.cursor
             )
             self._write_controlled({"candidate_ids": candidate_ids})
-        candidates = [pid for pid in candidate_ids if pid > self.cursor]
+        candidates = candidate_ids[bisect_right(candidate_ids, self.cursor) :]
         batch = candidates[:batch_size]
         if not batch:
             self._finish()
