@@ -34,6 +34,43 @@ def _decimal(value):
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+def reminder_amounts(lines, currency, fee):
+    """The stored amounts of a reminder from its lines, given as tuples
+    (section, claimed, include, amount residual, interest, compensation), and
+    its fee in the reminder's currency: the compute of a reminder and the
+    engine's bulk drafts share it."""
+    totals = defaultdict(float)
+    claimed_not_due = interest = compensation = 0.0
+    count = 0
+    for section, claimed, include, residual, line_interest, line_compensation in lines:
+        if not include:
+            continue
+        totals[section] += residual
+        if section == "not_due" and claimed:
+            claimed_not_due += residual
+        if section == "overdue":
+            count += 1
+            interest += line_interest
+            compensation += line_compensation
+    charges = interest + compensation + fee
+    credit = -totals["credit"]
+    to_pay = totals["overdue"] + claimed_not_due + charges - credit
+    owed = totals["overdue"] + totals["not_due"] + totals["paused"] + charges - credit
+    round_ = currency.round
+    return {
+        "line_count": count,
+        "amount_residual": round_(totals["overdue"]),
+        "amount_not_due": round_(totals["not_due"]),
+        "amount_credit": round_(credit),
+        "amount_disputed": round_(totals["disputed"]),
+        "amount_paused": round_(totals["paused"]),
+        "interest_amount": round_(interest),
+        "compensation_amount": round_(compensation),
+        "amount_total": max(round_(to_pay), 0.0),
+        "amount_owed": round_(owed),
+    }
+
+
 class DunningCommunication(models.Model):
     """The one message a customer gets from a run: all it owes, one voice.
 
@@ -269,36 +306,21 @@ class DunningCommunication(models.Model):
     )
     def _compute_amounts(self):
         for communication in self:
-            totals = defaultdict(float)
-            claimed_not_due = 0.0
-            lines = communication.line_ids.filtered("include")
-            for line in lines:
-                totals[line.section] += line.amount_residual
-                if line.section == "not_due" and line.claimed:
-                    claimed_not_due += line.amount_residual
-            overdue = lines.filtered(lambda line: line.section == "overdue")
-            currency = communication.currency_id
-            interest = sum(overdue.mapped("interest_amount"))
-            compensation = sum(overdue.mapped("compensation_amount"))
-            fee = communication._fee_in_currency()
-            charges = interest + compensation + fee
-            credit = -totals["credit"]
-            communication.line_count = len(overdue)
-            communication.amount_residual = totals["overdue"]
-            communication.amount_not_due = totals["not_due"]
-            communication.amount_credit = credit
-            communication.amount_disputed = totals["disputed"]
-            communication.amount_paused = totals["paused"]
-            communication.interest_amount = interest
-            communication.compensation_amount = compensation
-            to_pay = totals["overdue"] + claimed_not_due + charges - credit
-            communication.amount_total = max(currency.round(to_pay), 0.0)
-            communication.amount_owed = currency.round(
-                totals["overdue"]
-                + totals["not_due"]
-                + totals["paused"]
-                + charges
-                - credit
+            lines = [
+                (
+                    line.section,
+                    line.claimed,
+                    line.include,
+                    line.amount_residual,
+                    line.interest_amount,
+                    line.compensation_amount,
+                )
+                for line in communication.line_ids
+            ]
+            communication.update(
+                reminder_amounts(
+                    lines, communication.currency_id, communication._fee_in_currency()
+                )
             )
 
     def _fee_in_currency(self):
@@ -765,10 +787,16 @@ class DunningCommunication(models.Model):
 
     def _compute_fee(self):
         self.ensure_one()
-        level = self.level_id
         base = self.currency_id._convert(
             self.amount_residual, self.company_currency_id, self.company_id, self.date
         )
+        amount, detail = self._fee_values(self.level_id, base)
+        self._write_controlled({"fee_amount": amount, "fee_detail": detail})
+
+    @api.model
+    def _fee_values(self, level, base):
+        """(fee, how it was computed) of ``level`` on ``base``, the overdue
+        amount in the company's currency."""
         amount = fee_amount(
             level.fee_type,
             fixed=_decimal(level.fee_fixed),
@@ -777,22 +805,21 @@ class DunningCommunication(models.Model):
             base=_decimal(base),
         )
         detail = False
+        currency = level.company_id.currency_id
         if level.fee_type == "percent" and amount:
             percent = "%g" % level.fee_percent
             detail = _(
                 "%(percent)s %% of %(base)s",
                 percent=percent,
-                base=format_amount(self.env, base, self.company_currency_id),
+                base=format_amount(self.env, base, currency),
             )
             if level.fee_cap and float(amount) >= level.fee_cap:
                 detail = _(
                     "%(detail)s, at most %(cap)s",
                     detail=detail,
-                    cap=format_amount(
-                        self.env, level.fee_cap, self.company_currency_id
-                    ),
+                    cap=format_amount(self.env, level.fee_cap, currency),
                 )
-        self._write_controlled({"fee_amount": float(amount), "fee_detail": detail})
+        return currency.round(float(amount)), detail
 
     # ------------------------------------------------------------------
     # Sending

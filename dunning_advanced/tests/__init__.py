@@ -58,3 +58,4 @@ from . import test_lib_portal_rules
 from . import test_portal_requests
 from . import test_portal_http
 from . import test_portal_tour
+from . import test_bulk_drafts
