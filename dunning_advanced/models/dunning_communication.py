@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 
 from ..lib.dunning_levels import fee_amount
 from ..lib.late_interest import KIND_B2B
@@ -350,25 +350,47 @@ class DunningCommunication(models.Model):
 
     def _assign_number(self):
         """The reminder's number, from the company's sequence, when it goes out."""
-        sequences = {}
-        for communication in self.filtered(lambda c: c.name == DRAFT_NAME):
-            company = communication.company_id
-            if company not in sequences:
-                # What next_by_code() does, once per company instead of once
-                # per reminder (it searches the sequence for every number).
-                Sequence = self.env["ir.sequence"].with_company(company)
-                Sequence.browse().check_access("read")
-                sequences[company] = Sequence.search(
-                    [
-                        ("code", "=", "dunning.communication"),
-                        ("company_id", "in", [company.id, False]),
-                    ],
-                    order="company_id",
-                    limit=1,
-                )
-            sequence = sequences[company]
-            number = sequence._next() if sequence else False
-            communication._write_controlled({"name": number or DRAFT_NAME})
+        todo = self.filtered(lambda c: c.name == DRAFT_NAME)
+        for company, communications in todo.grouped("company_id").items():
+            # What next_by_code() does, once per company instead of once per
+            # reminder (it searches the sequence for every number).
+            Sequence = self.env["ir.sequence"].with_company(company)
+            Sequence.browse().check_access("read")
+            sequence = Sequence.search(
+                [
+                    ("code", "=", "dunning.communication"),
+                    ("company_id", "in", [company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+            for communication, number in zip(
+                communications,
+                self._sequence_numbers(sequence, len(communications)),
+                strict=True,
+            ):
+                communication._write_controlled({"name": number or DRAFT_NAME})
+
+    @api.model
+    def _sequence_numbers(self, sequence, count):
+        """``count`` numbers of ``sequence``: a plain sequence gives them in one
+        query, with its prefix worked out once; others one by one."""
+        if not sequence:
+            return [False] * count
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            return [sequence._next() for _index in range(count)]
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [
+            f"{prefix}{number:0{sequence.padding}d}{suffix}"
+            for (number,) in self.env.cr.fetchall()
+        ]
 
     def write(self, vals):
         if not self.env.su:
@@ -604,34 +626,57 @@ class DunningCommunication(models.Model):
         """Highest level the items this reminder claims reached with reminders
         that went out: the customer's level as the engine counts it."""
         self.ensure_one()
-        lines = self.env["dunning.communication.line"].search(
-            [
-                ("move_line_id", "in", self._claimed_lines().move_line_id.ids),
-                ("level_reached", "=", True),
-                ("communication_id", "!=", self.id),
-            ],
-            order="level_rank desc",
-            limit=1,
-        )
-        return lines.level_rank
+        return self._reached_ranks().get(self.id, 0)
 
-    def _newer_reminder(self):
-        """A reminder of the same customer and currency that went out after
-        this draft was made (by another run), if any."""
-        self.ensure_one()
-        return self.search(
-            [
-                ("id", "!=", self.id),
-                ("partner_id", "=", self.partner_id.id),
-                ("company_id", "=", self.company_id.id),
-                ("currency_id", "=", self.currency_id.id),
-                ("state", "in", SENT_STATES),
-                "|",
-                ("id", ">", self.id),
-                ("sent_date", ">=", self.create_date),
-            ],
-            limit=1,
+    def _reached_ranks(self):
+        """{reminder id: :meth:`_reached_rank`} of these reminders, in one query."""
+        self.env["dunning.communication.line"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT l.communication_id, MAX(o.level_rank)
+              FROM dunning_communication_line l
+              JOIN dunning_communication_line o
+                ON o.move_line_id = l.move_line_id
+               AND o.level_reached
+               AND o.communication_id != l.communication_id
+             WHERE l.communication_id = ANY(%s)
+               AND l.claimed
+               AND l.include
+          GROUP BY l.communication_id
+                """,
+                self.ids,
+            )
         )
+        return dict(rows)
+
+    def _newer_reminders(self):
+        """{reminder id: number of a reminder of the same customer and currency
+        that went out after this draft was made (by another run)}, in one
+        query."""
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT c.id, n.name
+              FROM dunning_communication c
+              JOIN LATERAL (
+                    SELECT n.name
+                      FROM dunning_communication n
+                     WHERE n.partner_id = c.partner_id
+                       AND n.company_id = c.company_id
+                       AND n.currency_id = c.currency_id
+                       AND n.state = ANY(%(sent)s)
+                       AND n.id != c.id
+                       AND (n.id > c.id OR n.sent_date >= c.create_date)
+                     LIMIT 1) n ON TRUE
+             WHERE c.id = ANY(%(ids)s)
+                """,
+                sent=list(SENT_STATES),
+                ids=self.ids,
+            )
+        )
+        return dict(rows)
 
     def _recheck(self, on_date=None):
         """Bring drafts up to today before they go out.
@@ -648,68 +693,94 @@ class DunningCommunication(models.Model):
         for company, communications in self.grouped("company_id").items():
             today = on_date or company._dunning_today()
             partners = communications.partner_id
-            blocked = Run._blocked_partner_ids(company, today, partners.ids)
-            paused = Run._paused_line_reasons(
-                company, today, communications.line_ids.move_line_id.ids
-            )
+            checks = {
+                "blocked": Run._blocked_partner_ids(company, today, partners.ids),
+                "paused": Run._paused_line_reasons(
+                    company, today, communications.line_ids.move_line_id.ids
+                ),
+                "reached": communications._reached_ranks(),
+                "newer": communications._newer_reminders(),
+            }
+            gone = self.env["dunning.communication.line"]
             for communication in communications:
-                reason = communication._recheck_one(today, blocked, paused)
+                reason, left = communication._recheck_one(today, checks)
+                gone |= left
                 if reason:
                     communication._write_controlled(
                         {"state": "cancelled", "note": reason}
                     )
                 else:
                     keep |= communication
+            gone.sudo().unlink()
+            # A reminder whose paid items all left has nothing to claim.
+            for communication in keep & communications:
+                if not communication._claimed_lines():
+                    communication._write_controlled(
+                        {
+                            "state": "cancelled",
+                            "note": _(
+                                "Not sent: nothing is left to claim (paid, disputed "
+                                "or paused)."
+                            ),
+                        }
+                    )
+                    keep -= communication
         keep._compute_charges()
         return keep
 
-    def _recheck_one(self, today, blocked, paused):
-        """Update one draft to today; the reason to cancel it, if any."""
+    def _recheck_one(self, today, checks):
+        """Update one draft to today: (the reason to cancel it or False, its
+        lines of items paid since, to remove)."""
         self.ensure_one()
         partner = self.partner_id
-        if partner.id in blocked:
-            return blocked[partner.id]
-        reached = self._reached_rank()
+        Line = self.env["dunning.communication.line"]
+        if partner.id in checks["blocked"]:
+            return checks["blocked"][partner.id], Line
+        reached = checks["reached"].get(self.id, 0)
         if reached >= self.level_rank:
-            return _(
+            reason = _(
                 "Not sent: %(customer)s already received level %(rank)s since this "
                 "draft was made.",
                 customer=partner.name,
                 rank=reached,
             )
-        newer = self._newer_reminder()
+            return reason, Line
+        newer = checks["newer"].get(self.id)
         if newer:
-            return _(
+            reason = _(
                 "Not sent: %(ref)s went out to %(customer)s since this draft was "
                 "made.",
-                ref=newer.name,
+                ref=newer,
                 customer=partner.name,
             )
-        Line = self.env["dunning.communication.line"]
+            return reason, Line
         gone = Line
+        currency = self.currency_id
         for line in self.line_ids:
             aml = line.move_line_id
             if aml.reconciled or aml.company_currency_id.is_zero(aml.amount_residual):
                 gone |= line
                 continue
-            vals = {
-                "amount_residual": aml.amount_residual_currency,
-                "days_overdue": (today - line.date_maturity).days,
-            }
-            reason = paused.get(aml.id)
+            vals = {}
+            if currency.compare_amounts(
+                line.amount_residual, aml.amount_residual_currency
+            ):
+                vals["amount_residual"] = aml.amount_residual_currency
+            days = (today - line.date_maturity).days
+            if line.days_overdue != days:
+                vals["days_overdue"] = days
+            reason = checks["paused"].get(aml.id)
             if reason and line.section in ("overdue", "not_due"):
                 vals.update(
                     section="disputed" if reason[0] == "dunning.dispute" else "paused",
                     claimed=False,
                     pause_reason=reason[1],
                 )
-            line._write_controlled(vals)
-        gone.sudo().unlink()
-        if not self._claimed_lines():
-            return _("Not sent: nothing is left to claim (paid, disputed or paused).")
+            if vals:  # most drafts are sent the day they are made, unchanged
+                line._write_controlled(vals)
         if self.date != today:
             self._write_controlled({"date": today})
-        return False
+        return False, gone
 
     # ------------------------------------------------------------------
     # Charges: interest, compensation, fee (drafts and at sending)
@@ -718,7 +789,14 @@ class DunningCommunication(models.Model):
     def _compute_charges(self):
         """Interest and compensation on the claimed overdue items, and the fee,
         to the reminder's date; on drafts too, so a preview shows them."""
-        self._compute_interest()
+        charged = self.filtered("level_id.add_interest")
+        # Others only lose the interest of an earlier level, if they carry any.
+        charged |= (self - charged).filtered(
+            lambda c: any(
+                line.interest_amount or line.compensation_amount for line in c.line_ids
+            )
+        )
+        charged._compute_interest()
         for communication in self:
             communication._compute_fee()
 
@@ -791,7 +869,8 @@ class DunningCommunication(models.Model):
             self.amount_residual, self.company_currency_id, self.company_id, self.date
         )
         amount, detail = self._fee_values(self.level_id, base)
-        self._write_controlled({"fee_amount": amount, "fee_detail": detail})
+        if amount != self.fee_amount or detail != self.fee_detail:
+            self._write_controlled({"fee_amount": amount, "fee_detail": detail})
 
     @api.model
     def _fee_values(self, level, base):
@@ -850,6 +929,7 @@ class DunningCommunication(models.Model):
         # What is rendered from here on is what goes out (no draft mark).
         todo = todo.with_context(dunning_sending=True)
         todo._prefetch_documents()
+        todo._assign_number()  # all at once: one query per company
         ready = todo._isolated(lambda c: c._prepare_documents())
         rendered = ready._render_emails()
         # A reminder whose email could not be rendered is in error already.

@@ -472,8 +472,19 @@ class DunningCommunicationDocument(models.Model):
         todo = todo.filtered(lambda c: c.id in rendered)
         frames = {}
         values_list, attachments_by_id = [], {}
+        # Replies come back to the reminders (the company's catchall when there
+        # is one): found for all of them at once, per sender.
+        reply_to = {}
+        for sender, group in (
+            todo.filtered(lambda c: not c.via_pec)
+            .grouped(lambda c: rendered[c.id].get("email_from"))
+            .items()
+        ):
+            reply_to.update(group._notify_get_reply_to(default=sender))
         for communication in todo:
             values = rendered[communication.id]
+            if not values.get("reply_to") and communication.id in reply_to:
+                values = dict(values, reply_to=reply_to[communication.id])
             attachments = communication._email_attachments()
             attachments_by_id[communication.id] = attachments
             key = (communication.company_id, communication._letter_lang())

@@ -710,6 +710,7 @@ class DunningRun(models.Model):
             SELECT l.id, cp.id AS partner_id, l.currency_id, l.move_id,
                    COALESCE(l.date_maturity, l.date) AS date_maturity,
                    l.amount_residual, l.amount_residual_currency,
+                   ROUND(l.amount_residual * %(scale)s)::bigint AS units,
                    ABS(l.amount_currency) AS amount_original,
                    COALESCE(r.level_rank, 0) AS rank, r.date AS reached_date,
                    %(pause)s AS paused_by
@@ -731,6 +732,7 @@ class DunningRun(models.Model):
             company=self.company_id.id,
             partners=partners.ids,
             pause=self._pause_sql(self.company_id, self.date),
+            scale=10**self.company_id.currency_id.decimal_places,
         )
         return self.env["dunning.credit.profile"]._credit_query(query, as_dict=True)
 
@@ -804,16 +806,17 @@ class DunningRun(models.Model):
         reminder goes alone, only when nothing is overdue.
         """
         today = self.date
-        company = self.company_id
-        money = company.currency_id
-        min_tolerance = min(level.tolerance for level in levels.values())
-        credits = -sum(i["amount_residual"] for i in items if i["amount_residual"] < 0)
-        live = [i for i in items if i["amount_residual"] > 0 and not i["paused_by"]]
+        # Compared in the company currency's smallest unit (cents): integers.
+        scale = 10**self.company_id.currency_id.decimal_places
+
+        def units(amount):
+            return round(amount * scale)
+
+        min_tolerance = units(min(level.tolerance for level in levels.values()))
+        credits = -sum(i["units"] for i in items if i["units"] < 0)
+        live = [i for i in items if i["units"] > 0 and not i["paused_by"]]
         overdue = [
-            i
-            for i in live
-            if i["date_maturity"] < today
-            and money.compare_amounts(i["amount_residual"], min_tolerance) > 0
+            i for i in live if i["date_maturity"] < today and i["units"] > min_tolerance
         ]
         if overdue:
             top = max(overdue, key=lambda i: (i["rank"], i["reached_date"] or today))
@@ -827,11 +830,8 @@ class DunningRun(models.Model):
             if not rule:
                 return None
             level = levels[rule.key]
-            claimed = [
-                i
-                for i in overdue
-                if money.compare_amounts(i["amount_residual"], level.tolerance) > 0
-            ]
+            tolerance = units(level.tolerance)
+            claimed = [i for i in overdue if i["units"] > tolerance]
         else:
             upcoming = [i for i in live if i["date_maturity"] >= today]
             states = [
@@ -847,12 +847,8 @@ class DunningRun(models.Model):
                 return None
             level = levels[rule.key]
             claimed = [upcoming[index] for index in indexes]
-        total = sum(i["amount_residual"] for i in claimed)
-        if (
-            not claimed
-            or money.compare_amounts(total - credits, 0) <= 0
-            or money.compare_amounts(total, level.min_amount) < 0
-        ):
+        total = sum(i["units"] for i in claimed)
+        if not claimed or total - credits <= 0 or total < units(level.min_amount):
             return None
         return level, {i["id"] for i in claimed}
 
