@@ -3,6 +3,7 @@ from . import (
     test_credit_hold,
     test_dunning_customer_message,
     test_dunning_engine,
+    test_dunning_letters_file,
     test_lib_agency_client,
     test_lib_case_file,
     test_lib_dunning_levels,
