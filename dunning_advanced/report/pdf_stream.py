@@ -6,8 +6,11 @@ until ``write()``: memory grows with the number of letters (543 MB for a
 dunning run of 1,627 letters). Here each source is parsed with PyPDF2 (the
 parser Odoo uses), its pages and every object they reach are written to the
 output at once under new object numbers, and the source is let go. What stays
-in memory is two integers per object written (its number and byte offset)
-and one per page: a few MB for tens of thousands of letters.
+in memory is an integer per object written (its byte offset), one per page,
+and the digest of each stream that refers to no other object (font programs,
+images): one that comes again (the same font subset in many letters) is
+written once, as PyPDF2's writer shares identical objects. A few MB for tens
+of thousands of letters.
 
 The output follows the file structure of ISO 32000-1:2008 (PDF 1.7) §7.5:
 header, the objects, a cross-reference table (§7.5.4) and the trailer
@@ -19,6 +22,7 @@ sources' document-level parts (outlines, named destinations, forms,
 metadata) are not carried over; each page keeps what it draws and its links.
 """
 
+import hashlib
 from array import array
 from collections import deque
 from typing import BinaryIO
@@ -68,6 +72,10 @@ class PdfConcatenator:
         # Byte offset of object n at index n - 1 (0 until written).
         self._offsets = array("q", [0, 0])
         self._kids = array("q")
+        # Streams already written that refer to no other object (font
+        # programs, images, ToUnicode maps), by digest of what is written:
+        # the same font subset in many letters is written once.
+        self._shared: dict[bytes, int] = {}
         self._version = HEADER_VERSION
         self._closed = False
         # A binary comment after the header tells transfer programs the file
@@ -152,15 +160,28 @@ class PdfConcatenator:
         return len(self._offsets)
 
     def _append(self, stream: BinaryIO, name: str) -> int:
+        reader = None
         try:
             reader = PdfReader(stream, strict=False)
-            if reader.is_encrypted:
-                raise ValueError(f"{name} is encrypted: it cannot be merged.")
-            pages = list(reader.pages)
+            return self._copy(reader, name)
         except ValueError:
             raise
         except Exception as error:  # PyPDF2 raises many kinds on a broken file
             raise ValueError(f"{name} is not a readable PDF file: {error}") from error
+        finally:
+            if reader is not None:
+                # The reader and the objects it parsed refer to each other
+                # (each reference knows its reader): a cycle that only a full
+                # garbage collection frees, and in a process the size of
+                # Odoo's that comes thousands of letters later, every letter's
+                # bytes held until then. Cut now, they go at once.
+                vars(reader).clear()
+
+    def _copy(self, reader: PdfReader, name: str) -> int:
+        """Write the pages of the document ``reader`` reads."""
+        if reader.is_encrypted:
+            raise ValueError(f"{name} is encrypted: it cannot be merged.")
+        pages = list(reader.pages)
         self._version = max(self._version, _header_version(reader))
         numbers = {}  # (number, generation) in the source -> number here
         queue = deque()
@@ -183,19 +204,34 @@ class PdfConcatenator:
             key = (ref.idnum, ref.generation)
             number = numbers.get(key)
             if number is None:
-                number = numbers[key] = self._new_number()
-                queue.append((number, ref))
+                obj = ref.get_object()
+                digest = _leaf_stream_digest(obj)
+                number = self._shared.get(digest) if digest else None
+                if number is None:
+                    number = self._new_number()
+                    queue.append((number, obj))
+                    if digest:
+                        self._shared[digest] = number
+                numbers[key] = number
             return number
 
         while queue:
             number, obj = queue.popleft()
-            if isinstance(obj, generic.IndirectObject):
-                obj = obj.get_object()
             self._offsets[number - 1] = self._out.position
             self._out.write(b"%d 0 obj\n" % number)
             _write(self._out, obj, reference)
             self._out.write(b"\nendobj\n")
         return len(pages)
+
+
+class _OutputReference(generic.PdfObject):
+    """A reference to an object of the output, not of a source."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def write_to_stream(self, stream, encryption_key=None) -> None:
+        stream.write(b"%d 0 R" % self.number)
 
 
 def _header_version(reader: PdfReader) -> tuple[int, int]:
@@ -220,11 +256,46 @@ def _standalone_page(page: generic.DictionaryObject) -> generic.DictionaryObject
         for key in INHERITABLE:
             if key not in result and key in node:
                 result[generic.NameObject(key)] = node.raw_get(key)
-    result[generic.NameObject("/Parent")] = generic.IndirectObject(PAGES_ROOT, 0, None)
+    result[generic.NameObject("/Parent")] = _OutputReference(PAGES_ROOT)
     return result
 
 
-def _write(out: _CountingWriter, obj, reference) -> None:
+class _Digest:
+    """A writer that only hashes what it is given."""
+
+    def __init__(self) -> None:
+        self.sha1 = hashlib.sha1()
+
+    def write(self, data: bytes) -> int:
+        self.sha1.update(data)
+        return len(data)
+
+
+def _refers(obj) -> bool:
+    """Whether a direct object holds an indirect reference."""
+    if isinstance(obj, generic.IndirectObject):
+        return True
+    if isinstance(obj, generic.DictionaryObject):
+        return any(_refers(value) for value in obj.values())
+    if isinstance(obj, generic.ArrayObject):
+        return any(_refers(item) for item in obj)
+    return False
+
+
+def _leaf_stream_digest(obj) -> bytes | None:
+    """The SHA-1 of a stream as written, when it refers to no other object
+    (so that two such streams with one digest are interchangeable), else
+    None."""
+    if not isinstance(obj, generic.StreamObject):
+        return None
+    if any(_refers(value) for key, value in obj.items() if key != "/Length"):
+        return None
+    digest = _Digest()
+    _write(digest, obj, None)
+    return digest.sha1.digest()
+
+
+def _write(out: _CountingWriter | _Digest, obj, reference) -> None:
     """Serialize ``obj`` as PyPDF2 does, each indirect reference replaced by
     the output's number for it (``reference(ref)``)."""
     if isinstance(obj, generic.IndirectObject):
