@@ -60,6 +60,9 @@ def parse_args():
     )
     parser.add_argument("--size", type=int, help="measure: the run of this size")
     parser.add_argument("--how", choices=["before", "after"], help="measure")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="measure: a cProfile of the call to FILE"
+    )
     parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
     parser.add_argument("--addons-path", default=None)
     parser.add_argument("--force-db", action="store_true")
@@ -176,7 +179,7 @@ def pdf_pages(path):
     return None
 
 
-def measure_one(env, size, how):
+def measure_one(env, size, how, profile=None):
     runs = json.loads(env["ir.config_parameter"].get_param(RUNS_PARAM) or "{}")
     if str(size) not in runs:
         sys.exit(f"No run of {size} letters: run setup with --sizes {size}")
@@ -185,7 +188,7 @@ def measure_one(env, size, how):
     # The process's peak so far is the registry's loading: start it afresh.
     with open("/proc/self/clear_refs", "w") as clear_refs:
         clear_refs.write("5")
-    _result, figures = measure(env, call, slowest=3)
+    _result, figures = measure(env, call, profile=profile, slowest=3)
     attachment = run.letters_attachment_id
     path = attachment._full_path(attachment.store_fname)
     return {
@@ -258,7 +261,7 @@ def main():
         print(json.dumps(result))
         return
     with freeze_time(f"{today} 06:00:00"), environment(odoo, args.db) as env:
-        print(json.dumps(measure_one(env, args.size, args.how)))
+        print(json.dumps(measure_one(env, args.size, args.how, args.profile)))
 
 
 if __name__ == "__main__":

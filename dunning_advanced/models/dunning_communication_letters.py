@@ -2,7 +2,8 @@ import io
 import os
 import tempfile
 
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import UserError
 
 from ..report.pdf_stream import PdfConcatenator
 
@@ -29,13 +30,24 @@ class DunningCommunication(models.Model):
         with PdfConcatenator(output, PDF_INFO) as pdf:
             for communication in communications:
                 attachment = communication.letter_attachment_id
-                if attachment.store_fname:
-                    pdf.append(Attachment._full_path(attachment.store_fname))
-                elif attachment:  # kept in the database (ir_attachment.location)
-                    pdf.append(io.BytesIO(attachment.raw))
-                    attachment.invalidate_recordset(["raw", "db_datas"])
-                else:
-                    pdf.append(io.BytesIO(communication._render_letter_pdf()))
+                try:
+                    if attachment.store_fname:
+                        pdf.append(Attachment._full_path(attachment.store_fname))
+                    elif attachment:  # kept in the database (ir_attachment.location)
+                        pdf.append(io.BytesIO(attachment.raw))
+                        attachment.invalidate_recordset(["raw", "db_datas"])
+                    else:
+                        pdf.append(io.BytesIO(communication._render_letter_pdf()))
+                except (ValueError, OSError) as error:
+                    raise UserError(
+                        _(
+                            "The letter of %(reminder)s cannot be read (%(error)s), "
+                            "so the letters cannot be put together: check the "
+                            "letter attached to the reminder.",
+                            reminder=communication.display_name,
+                            error=error,
+                        )
+                    ) from error
         return pdf.page_count
 
     @api.model

@@ -46,7 +46,7 @@ class IrAttachment(models.Model):
         # ir.attachment's create() and write() drop these three (they are
         # computed from the content there); Odoo's _set_attachment_data
         # writes them past its override the same way.
-        super(BaseAttachment, attachment.sudo()).write(
+        super(BaseAttachment, attachment.sudo()).write(  # pylint: disable=super-method-mismatch
             {
                 "store_fname": fname,
                 "checksum": checksum,

@@ -23,6 +23,7 @@ metadata) are not carried over; each page keeps what it draws and its links.
 """
 
 import hashlib
+import io
 from array import array
 from collections import deque
 from typing import BinaryIO
@@ -37,19 +38,6 @@ CATALOG = 2  # ...and document catalog, written last
 HEADER_VERSION = (1, 4)
 
 
-class _CountingWriter:
-    """The output file, counting the bytes written (objects' byte offsets)."""
-
-    def __init__(self, output: BinaryIO) -> None:
-        self.output = output
-        self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.output.write(data)
-        self.position += len(data)
-        return len(data)
-
-
 class PdfConcatenator:
     """Write the pages of many PDF documents, in order, into one PDF file.
 
@@ -59,15 +47,16 @@ class PdfConcatenator:
             for source in sources:  # paths or binary files, read one at a time
                 pdf.append(source)
 
-    ``output`` is a binary file open for writing; only written to, never
-    read or sought, so a pipe or a hashing wrapper does too. The file is a
+    ``output`` is a binary file open for writing, that tells its position
+    (byte offsets of the objects); the PDF starts where it stands. It is a
     complete PDF once ``close()`` (or the end of the ``with``) returns.
     ``info`` gives the document information dictionary (§14.3.3), e.g.
     ``{"Producer": "Odoo"}``.
     """
 
     def __init__(self, output: BinaryIO, info: dict[str, str] | None = None) -> None:
-        self._out = _CountingWriter(output)
+        self._out = output
+        self._start = output.tell()
         self._info = info or {}
         # Byte offset of object n at index n - 1 (0 until written).
         self._offsets = array("q", [0, 0])
@@ -78,6 +67,7 @@ class PdfConcatenator:
         self._shared: dict[bytes, int] = {}
         self._version = HEADER_VERSION
         self._closed = False
+        self._broken = False
         # A binary comment after the header tells transfer programs the file
         # is binary (§7.5.2).
         self._out.write(b"%%PDF-%d.%d\n%%\xe2\xe3\xcf\xd3\n" % HEADER_VERSION)
@@ -97,8 +87,7 @@ class PdfConcatenator:
         """Write every page of ``source`` (a path or a binary file open for
         reading) after the pages already written; return its page count.
         Raises ValueError for a file that is not a readable PDF."""
-        if self._closed:
-            raise ValueError("The PDF is already closed: nothing can be added.")
+        self._check_open()
         if isinstance(source, str):
             with open(source, "rb") as stream:
                 return self._append(stream, source)
@@ -109,9 +98,10 @@ class PdfConcatenator:
         the trailer; return the number of pages."""
         if self._closed:
             return self.page_count
+        self._check_open()
         self._closed = True
         out = self._out
-        self._offsets[PAGES_ROOT - 1] = out.position
+        self._offsets[PAGES_ROOT - 1] = self._position()
         out.write(
             b"%d 0 obj\n<< /Type /Pages /Count %d /Kids ["
             % (PAGES_ROOT, len(self._kids))
@@ -120,7 +110,7 @@ class PdfConcatenator:
             chunk = self._kids[start : start + 1000]
             out.write(b"".join(b" %d 0 R" % number for number in chunk))
         out.write(b" ] >>\nendobj\n")
-        self._offsets[CATALOG - 1] = out.position
+        self._offsets[CATALOG - 1] = self._position()
         version = b""
         if self._version > HEADER_VERSION:  # §7.2.2: overrides the header's
             version = b" /Version /%d.%d" % self._version
@@ -131,7 +121,7 @@ class PdfConcatenator:
         info = b""
         if self._info:
             number = self._new_number()
-            self._offsets[number - 1] = out.position
+            self._offsets[number - 1] = self._position()
             out.write(b"%d 0 obj\n<<" % number)
             for key, value in self._info.items():
                 out.write(b" ")
@@ -140,7 +130,7 @@ class PdfConcatenator:
                 generic.create_string_object(value).write_to_stream(out, None)
             out.write(b" >>\nendobj\n")
             info = b" /Info %d 0 R" % number
-        xref = out.position
+        xref = self._position()
         size = len(self._offsets) + 1
         # Entries of exactly 20 bytes, the end of line included (§7.5.4).
         out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
@@ -155,18 +145,35 @@ class PdfConcatenator:
 
     # ------------------------------------------------------------------
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("The PDF is already closed: nothing can be added.")
+        if self._broken:
+            raise ValueError(
+                "A document failed halfway through being added: this PDF is "
+                "incomplete, make it again without that document."
+            )
+
+    def _position(self) -> int:
+        return self._out.tell() - self._start
+
     def _new_number(self) -> int:
         self._offsets.append(0)
         return len(self._offsets)
 
     def _append(self, stream: BinaryIO, name: str) -> int:
         reader = None
+        objects = len(self._offsets)
         try:
             reader = PdfReader(stream, strict=False)
             return self._copy(reader, name)
-        except ValueError:
-            raise
-        except Exception as error:  # PyPDF2 raises many kinds on a broken file
+        except Exception as error:
+            # Refused before a byte was written, the output goes on without
+            # it; a source broken halfway spoils it.
+            self._broken = len(self._offsets) > objects
+            if isinstance(error, ValueError):
+                raise
+            # PyPDF2 raises many kinds on a broken file.
             raise ValueError(f"{name} is not a readable PDF file: {error}") from error
         finally:
             if reader is not None:
@@ -217,7 +224,7 @@ class PdfConcatenator:
 
         while queue:
             number, obj = queue.popleft()
-            self._offsets[number - 1] = self._out.position
+            self._offsets[number - 1] = self._position()
             self._out.write(b"%d 0 obj\n" % number)
             _write(self._out, obj, reference)
             self._out.write(b"\nendobj\n")
@@ -260,17 +267,6 @@ def _standalone_page(page: generic.DictionaryObject) -> generic.DictionaryObject
     return result
 
 
-class _Digest:
-    """A writer that only hashes what it is given."""
-
-    def __init__(self) -> None:
-        self.sha1 = hashlib.sha1()
-
-    def write(self, data: bytes) -> int:
-        self.sha1.update(data)
-        return len(data)
-
-
 def _refers(obj) -> bool:
     """Whether a direct object holds an indirect reference."""
     if isinstance(obj, generic.IndirectObject):
@@ -290,12 +286,12 @@ def _leaf_stream_digest(obj) -> bytes | None:
         return None
     if any(_refers(value) for key, value in obj.items() if key != "/Length"):
         return None
-    digest = _Digest()
-    _write(digest, obj, None)
-    return digest.sha1.digest()
+    written = io.BytesIO()
+    _write(written, obj, None)
+    return hashlib.sha1(written.getbuffer()).digest()
 
 
-def _write(out: _CountingWriter | _Digest, obj, reference) -> None:
+def _write(out: BinaryIO, obj, reference) -> None:
     """Serialize ``obj`` as PyPDF2 does, each indirect reference replaced by
     the output's number for it (``reference(ref)``)."""
     if isinstance(obj, generic.IndirectObject):

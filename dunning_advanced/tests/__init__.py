@@ -12,6 +12,7 @@ from . import (
     test_lib_late_interest,
     test_lib_letter_renderer,
     test_lib_pagopa,
+    test_lib_pdf_stream,
     test_lib_prescription,
     test_lib_rf_reference,
     test_lib_risk_score,

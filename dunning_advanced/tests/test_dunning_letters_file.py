@@ -6,6 +6,7 @@ import os
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_dunning_engine import DunningEngineCommon
@@ -171,3 +172,13 @@ class TestRunLettersFile(DunningEngineCommon):
             self.assertIn(draft.partner_id.name, pages[first])
             self.assertIn("DRAFT", pages[first])
             first += len(single)
+
+    def test_an_unreadable_letter_is_named_and_the_file_kept(self):
+        run = self._run("2026-02-07")
+        before = run.letters_attachment_id
+        rossi = run.communication_ids.filtered(lambda c: c.partner_id == self.rossi)
+        rossi.letter_attachment_id.raw = b"not a PDF"
+        with self.assertRaisesRegex(UserError, f"letter of {rossi.display_name}"):
+            run._letters_changed()
+        self.assertEqual(run.letters_attachment_id, before)
+        self.assertEqual(len(_pages_text(before.raw)), len(self._letters(run)) + 1)

@@ -1,5 +1,6 @@
 import io
 import os
+import tempfile
 import tracemalloc
 
 from PIL import Image
@@ -140,7 +141,7 @@ class TestPdfConcatenator(BaseCase):
         def peak(documents):
             tracemalloc.start()
             try:
-                with open(os.devnull, "wb") as output, PdfConcatenator(output) as pdf:
+                with tempfile.TemporaryFile() as output, PdfConcatenator(output) as pdf:
                     while documents:
                         pdf.append(io.BytesIO(documents.pop()))
                 return tracemalloc.get_traced_memory()[1]
