@@ -23,11 +23,13 @@ Reported by ``bench.measure()`` (wall and CPU time, queries, resident memory
 before the call and at its peak; the peak is reset just before the call, so
 loading the registry does not count), with the growth (peak - before), the
 pages and size of the PDF made (its pages counted by poppler's ``pdfinfo``
-when installed) and the load average.
+when installed), a digest of its text (``pdftotext``: the same before and
+after) and the load average.
 """
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import shutil
@@ -168,15 +170,26 @@ def attach_before(run):
 
 
 def pdf_pages(path):
-    if not shutil.which("pdfinfo"):
-        return None
+    """Pages of the PDF at ``path`` as poppler counts them, and a digest of
+    its text page by page (the same before and after: the same letters in the
+    same order); None without poppler-utils."""
+    if not shutil.which("pdfinfo") or not shutil.which("pdftotext"):
+        return None, None
     info = subprocess.run(
         ["pdfinfo", path], capture_output=True, text=True, check=False
     ).stdout
-    for line in info.splitlines():
-        if line.startswith("Pages:"):
-            return int(line.split()[1])
-    return None
+    pages = next(
+        (
+            int(line.split()[1])
+            for line in info.splitlines()
+            if line.startswith("Pages:")
+        ),
+        None,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-q", path, "-"], capture_output=True, check=False
+    ).stdout
+    return pages, hashlib.sha1(text).hexdigest()[:12]
 
 
 def measure_one(env, size, how, profile=None):
@@ -190,14 +203,15 @@ def measure_one(env, size, how, profile=None):
         clear_refs.write("5")
     _result, figures = measure(env, call, profile=profile, slowest=3)
     attachment = run.letters_attachment_id
-    path = attachment._full_path(attachment.store_fname)
+    pages, text = pdf_pages(attachment._full_path(attachment.store_fname))
     return {
         "how": how,
         "letters": size,
         **figures,
         "growth_mb": figures["peak_rss_mb"] - figures["rss_before_mb"],
         "pdf_mb": round(attachment.file_size / 2**20, 1),
-        "pdf_pages": pdf_pages(path),
+        "pdf_pages": pages,
+        "text_sha1": text,
     }
 
 
@@ -223,13 +237,13 @@ def run_all(args):
             print(json.dumps(result), flush=True)
             results.append(result)
     print()
-    print("| letters | pages | PDF MB | how | s | peak MB | growth MB | load |")
-    print("|---:|---:|---:|---|---:|---:|---:|---:|")
+    print("| letters | pages | PDF MB | how | s | peak MB | growth MB | load | text |")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---|")
     for r in results:
         print(
             f"| {r['letters']:,} | {r['pdf_pages'] or '?'} | {r['pdf_mb']} "
             f"| {r['how']} | {r['wall_s']} | {r['peak_rss_mb']} "
-            f"| {r['growth_mb']} | {r['load_average']:.1f} |"
+            f"| {r['growth_mb']} | {r['load_average']:.1f} | {r['text_sha1']} |"
         )
 
 
