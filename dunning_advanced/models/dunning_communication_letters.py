@@ -39,13 +39,13 @@ class DunningCommunication(models.Model):
                     else:
                         pdf.append(io.BytesIO(communication._render_letter_pdf()))
                 except (ValueError, OSError) as error:
+                    # The cause names a file of the server: chained, not shown.
                     raise UserError(
                         _(
-                            "The letter of %(reminder)s cannot be read (%(error)s), "
-                            "so the letters cannot be put together: check the "
-                            "letter attached to the reminder.",
-                            reminder=communication.display_name,
-                            error=error,
+                            "The letter of %s cannot be read, so the letters cannot "
+                            "be put together: check the letter attached to the "
+                            "reminder.",
+                            communication.display_name,
                         )
                     ) from error
         return pdf.page_count
