@@ -63,3 +63,5 @@ from . import dunning_portal_attempt
 from . import dunning_communication_portal
 from . import dunning_run_portal
 from . import payment_transaction
+from . import ir_attachment
+from . import dunning_communication_letters

@@ -309,14 +309,9 @@ class DunningCommunicationDocument(models.Model):
 
     @api.model
     def _render_letters_pdf(self, communications):
-        """One PDF of many letters: the stored ones merged, others rendered."""
-        parts = []
-        for communication in communications:
-            attachment = communication.letter_attachment_id
-            parts.append(
-                attachment.raw if attachment else communication._render_letter_pdf()
-            )
-        return merge_pdf(parts) if len(parts) > 1 else (parts[0] if parts else b"")
+        """One PDF of many letters: the stored ones merged, others rendered,
+        a letter in memory at a time (dunning_communication_letters.py)."""
+        return self._merged_letters_pdf(communications)
 
     def _attach_letter(self):
         """The letter as it goes out, kept on the reminder."""

@@ -997,20 +997,16 @@ class DunningRun(models.Model):
         )
         if not letters:
             return
-        pdf = self.env["dunning.communication"]._render_letters_pdf(letters)
         old = self.letters_attachment_id
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": _("Letters %(run)s.pdf", run=self.name.replace("/", "-")),
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
+        # Written to a file a letter at a time and stored from there: memory
+        # does not grow with the number of letters.
+        attachment = self.env["dunning.communication"]._attach_letters_pdf(
+            letters,
+            {
+                "name": _("Letters %(run)s.pdf", run=self.name.replace("/", "-")),
+                "res_model": self._name,
+                "res_id": self.id,
+            },
         )
         self._write_controlled({"letters_attachment_id": attachment.id})
         old.sudo().unlink()
