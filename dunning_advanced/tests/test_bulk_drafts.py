@@ -97,3 +97,30 @@ class TestDraftsWrittenInBulk(CustomerMessageCommon):
         self.assertEqual(draft.line_ids, line)
         with self.assertRaises(AccessError):
             Line.with_user(self.env.ref("base.user_admin"))._insert_rows([vals])
+
+    def test_numbers_of_a_batch_follow_the_sequence(self):
+        """A batch takes its numbers in one query from a plain sequence, one by
+        one from a sequence without gaps or with date ranges: the same
+        numbers either way, and the sequence moves on by as many."""
+        Communication = self.env["dunning.communication"]
+        for vals in (
+            {"implementation": "standard"},
+            {"implementation": "no_gap"},
+            {"implementation": "standard", "use_date_range": True},
+        ):
+            sequence = self.env["ir.sequence"].create(
+                {
+                    "name": "Reminders",
+                    "code": "dunning.test",
+                    "prefix": "SOL/%(year)s/",
+                    "padding": 5,
+                    **vals,
+                }
+            )
+            with freeze_time("2026-03-07"):
+                numbers = Communication._sequence_numbers(sequence, 3)
+                self.assertEqual(
+                    numbers, ["SOL/2026/00001", "SOL/2026/00002", "SOL/2026/00003"]
+                )
+                self.assertEqual(sequence._next(), "SOL/2026/00004")
+        self.assertEqual(Communication._sequence_numbers(False, 2), [False, False])
