@@ -6,8 +6,9 @@ For each size, on a fresh copy of the size's database (``createdb -T``):
 risk scores on the first day and the next day, then on another fresh copy
 the dunning run on the first day, the next day and the next day again (a
 same-day rerun). Each step is ``bench.py scores|dunning [--days-after 1]`` in
-its own process, as ``make -C bench scores dunning`` runs it; its JSON is
-collected. Printed as a table (size x step) and written to
+its own process, as ``make -C bench scores dunning`` runs it (through
+``growth_step.py``, which adds the most frequent query shapes to bench.py's
+JSON); its JSON is collected. Printed as a table (size x step) and written to
 ``bench/out/growth-<date>.json`` and ``.md``.
 
 Sizes (customers / invoices over 18 months) and their databases:
@@ -197,7 +198,7 @@ def run_step(args, db, what, days_after):
     wall time and the load average before it; ``{"error": ...}`` if it fails."""
     command = [
         *("nice", "-n", str(args.nice), sys.executable),
-        os.path.join(HERE, "bench.py"),
+        os.path.join(HERE, "growth_step.py"),
         *(what, "--db", db, "--days-after", str(days_after)),
         *(f"--odoo-src={args.odoo_src}", f"--addons-path={args.addons_path}"),
         *(["--force-db"] if args.force_db else []),
@@ -353,6 +354,21 @@ def markdown(report):
                 f"| {step['peak_rss_mb']} | {outcome(step)} "
                 f"| {step['load_before'][0]} / {step['load_after'][0]} |"
             )
+    largest = report["sizes"][-1] if report["sizes"] else None
+    if largest:
+        lines += [
+            "",
+            f"Most frequent query shapes at {largest['size']} (count, seconds, "
+            "shape): a count that grows with the records, not the batches, is "
+            "a query per record.",
+        ]
+        for step in largest["steps"]:
+            if step.get("frequent_queries"):
+                lines += ["", f"{step['step']}:", ""]
+                lines += [
+                    f"- {n:,} / {t} s: `{shape}`"
+                    for n, t, shape in step["frequent_queries"][:5]
+                ]
     return "\n".join(lines) + "\n"
 
 
