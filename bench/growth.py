@@ -288,21 +288,33 @@ def summary_line(step):
     if "error" in step:
         return "ERROR " + step["error"]
     return (
-        f"{step['wall_s']} s wall, {step['cpu_s']} s CPU, "
-        f"{step['sql_queries']} queries, peak {step['peak_rss_mb']} MB, "
+        f"{fig(step, 'wall_s')} s wall, {fig(step, 'cpu_s')} s CPU, "
+        f"{fig(step, 'sql_queries')} queries, peak {fig(step, 'peak_rss_mb')} MB, "
         f"{outcome(step)}, load {step['load_before'][0]}"
     )
+
+
+def fig(step, key):
+    """A figure of bench.py's JSON, formatted; "?" when it is not there (a
+    later bench.py may rename it)."""
+    value = step.get(key)
+    if value is None:
+        return "?"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def outcome(step):
     """What the step did, in a few words."""
     if "customers_scored" in step:
-        return f"{step['customers_scored']:,} scored, {step['scores_kept']:,} kept"
+        return (
+            f"{fig(step, 'customers_scored')} scored, "
+            f"{fig(step, 'scores_kept')} kept"
+        )
     if "reminders_sent" in step:
         return (
-            f"{step['reminders_sent']:,} reminders, "
-            f"{step['reminder_lines']:,} lines, "
-            f"{step['customers_checked']:,} customers checked"
+            f"{fig(step, 'reminders_sent')} reminders, "
+            f"{fig(step, 'reminder_lines')} lines, "
+            f"{fig(step, 'customers_checked')} customers checked"
         )
     return ""
 
@@ -349,9 +361,10 @@ def markdown(report):
                 )
                 continue
             lines.append(
-                f"| {size['size']} | {step['step']} | {step['wall_s']} "
-                f"| {step['cpu_s']} | {step['sql_s']} | {step['sql_queries']:,} "
-                f"| {step['peak_rss_mb']} | {outcome(step)} "
+                f"| {size['size']} | {step['step']} | {fig(step, 'wall_s')} "
+                f"| {fig(step, 'cpu_s')} | {fig(step, 'sql_s')} "
+                f"| {fig(step, 'sql_queries')} "
+                f"| {fig(step, 'peak_rss_mb')} | {outcome(step)} "
                 f"| {step['load_before'][0]} / {step['load_after'][0]} |"
             )
     largest = report["sizes"][-1] if report["sizes"] else None
