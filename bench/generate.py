@@ -27,10 +27,12 @@ import argparse
 import io
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from array import array
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -93,7 +95,7 @@ def money(amount):
 
 
 def plan(n_partners, n_invoices, today, tax_rate, seed):
-    """Customers and invoices, each invoice with its payments [(date, amount)]."""
+    """Customers (dicts) and their invoices (``Invoices``, in date order)."""
     rng = random.Random(seed)
     names, weights = zip(*((k, v[0]) for k, v in BEHAVIOURS.items()), strict=True)
     partners = []
@@ -111,7 +113,7 @@ def plan(n_partners, n_invoices, today, tax_rate, seed):
         )
     start = today - timedelta(days=MONTHS * 30)
     span = (today - start).days
-    invoices = []
+    invoices = Invoices(n_invoices)
     chosen = rng.choices(partners, [p["activity"] for p in partners], k=n_invoices)
     for partner in chosen:
         invoice_date = start + timedelta(days=rng.randrange(span + 1))
@@ -129,40 +131,120 @@ def plan(n_partners, n_invoices, today, tax_rate, seed):
             else:
                 payments = [(paid_on, total)]
         invoices.append(
-            {
-                "partner": partner["index"],
-                "date": invoice_date,
-                "due": due,
-                "untaxed": untaxed,
-                "total": total,
-                "payments": [(d, a) for d, a in payments if d <= today],
-            }
+            partner["index"],
+            invoice_date,
+            due,
+            untaxed,
+            total,
+            [(d, a) for d, a in payments if d <= today],
         )
-    invoices.sort(key=lambda inv: inv["date"])
+    del chosen
+    invoices.sort_by_date()
     return partners, invoices
+
+
+class Invoices:
+    """The planned invoices as columns of ``array``s (about 60 bytes an invoice,
+    where a dict an invoice took about 1 kB): 1M invoices fit in memory.
+
+    Dates are ordinals; each invoice has up to two payments (day, amount), the
+    days ``0`` when absent. Sorted by date (stable), as the rows are numbered.
+    """
+
+    INT_COLUMNS = ("partner", "date", "due", "n_payments")
+    FLOAT_COLUMNS = ("untaxed", "total")
+
+    def __init__(self, size_hint=0):
+        for column in self.INT_COLUMNS:
+            setattr(self, column, array("i"))
+        for column in self.FLOAT_COLUMNS:
+            setattr(self, column, array("d"))
+        self.pay_day, self.pay_amount = array("i"), array("d")  # two per invoice
+
+    def __len__(self):
+        return len(self.date)
+
+    def append(self, partner, day, due, untaxed, total, payments):
+        self.partner.append(partner)
+        self.date.append(day.toordinal())
+        self.due.append(due.toordinal())
+        self.untaxed.append(untaxed)
+        self.total.append(total)
+        self.n_payments.append(len(payments))
+        padded = [*payments, (None, 0.0), (None, 0.0)][:2]
+        for day_paid, amount in padded:
+            self.pay_day.append(day_paid.toordinal() if day_paid else 0)
+            self.pay_amount.append(amount)
+
+    def sort_by_date(self):
+        order = sorted(range(len(self)), key=self.date.__getitem__)  # stable
+        for column in (*self.INT_COLUMNS, *self.FLOAT_COLUMNS):
+            values = getattr(self, column)
+            setattr(
+                self, column, array(values.typecode, map(values.__getitem__, order))
+            )
+        for column in ("pay_day", "pay_amount"):
+            values = getattr(self, column)
+            setattr(
+                self,
+                column,
+                array(
+                    values.typecode,
+                    (values[2 * i + k] for i in order for k in (0, 1)),
+                ),
+            )
+
+    def payments(self, i):
+        """[(ordinal day, amount)] of invoice ``i``."""
+        return [
+            (self.pay_day[2 * i + k], self.pay_amount[2 * i + k])
+            for k in range(self.n_payments[i])
+        ]
+
+    def residuals(self):
+        """What is still owed on each invoice, rounded as Odoo rounds."""
+        result = array("d")
+        for i in range(len(self)):
+            paid = round(sum(amount for _day, amount in self.payments(i)), 2)
+            result.append(round(self.total[i] - paid, 2))
+        return result
+
+    def payment_order(self):
+        """(invoice, k) of each payment in payment date order (stable, as the
+        invoices' list of payments sorted by day)."""
+        keys = [(i, k) for i in range(len(self)) for k in range(self.n_payments[i])]
+        keys.sort(key=lambda key: self.pay_day[2 * key[0] + key[1]])
+        return keys
 
 
 # ----------------------------------------------------------------------
 # COPY
 # ----------------------------------------------------------------------
 
+CHUNK = 20000  # rows a table buffers before it is copied
+
 
 class Table:
-    """Rows of one table, written with COPY in one go."""
+    """Rows of one table, written with COPY in chunks of ``CHUNK`` rows."""
 
-    def __init__(self, name, columns):
-        self.name, self.columns, self.rows = name, columns, []
+    def __init__(self, cr, name, columns):
+        self.cr, self.name, self.columns = cr, name, columns
+        self.buffer, self.pending, self.count = io.StringIO(), 0, 0
 
     def add(self, **values):
-        self.rows.append([values.get(c) for c in self.columns])
+        self.buffer.write("\t".join(_text(values.get(c)) for c in self.columns))
+        self.buffer.write("\n")
+        self.pending += 1
+        if self.pending >= CHUNK:
+            self.flush()
 
-    def copy(self, cr):
-        buf = io.StringIO()
-        for row in self.rows:
-            buf.write("\t".join(_text(v) for v in row) + "\n")
-        buf.seek(0)
-        cr.copy_from(buf, self.name, columns=self.columns, null="\\N")
-        return len(self.rows)
+    def flush(self):
+        if not self.pending:
+            return
+        self.buffer.seek(0)
+        self.cr.copy_from(self.buffer, self.name, columns=self.columns, null="\\N")
+        self.count += self.pending
+        self.buffer, self.pending = io.StringIO(), 0
 
 
 def _text(value):
@@ -174,11 +256,11 @@ def _text(value):
 
 
 def reserve_ids(cr, table, count):
-    """``count`` new ids of ``table``: its sequence moved past them."""
+    """The first of ``count`` new ids of ``table``: its sequence moved past them."""
     cr.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
     first = cr.fetchone()[0] + 1
     cr.execute("SELECT setval(%s, %s)", [f"{table}_id_seq", first + count])
-    return iter(range(first, first + count))
+    return first
 
 
 COMMON = {"create_uid": 1, "write_uid": 1, "create_date": STAMP, "write_date": STAMP}
@@ -220,14 +302,23 @@ PARTNER_COLUMNS = (
 
 
 class Loader:
+    """Writes the planned rows with COPY as they are built, a chunk at a time:
+    memory does not grow with the number of invoices (beyond ``Invoices``).
+
+    Ids are reserved first; invoices (and their lines) come in date order,
+    then payments in payment date order, the same ids and names as when every
+    row was built in memory first (same seed, same data).
+    """
+
     def __init__(self, cr, setup, today):
         self.cr, self.s, self.today = cr, setup, today
-        self.partners = Table("res_partner", PARTNER_COLUMNS)
-        self.moves = Table("account_move", MOVE_COLUMNS)
-        self.lines = Table("account_move_line", LINE_COLUMNS)
-        self.partials = Table("account_partial_reconcile", PARTIAL_COLUMNS)
-        self.fulls = Table("account_full_reconcile", ("id", *COMMON))
+        self.partners = Table(cr, "res_partner", PARTNER_COLUMNS)
+        self.moves = Table(cr, "account_move", MOVE_COLUMNS)
+        self.lines = Table(cr, "account_move_line", LINE_COLUMNS)
+        self.partials = Table(cr, "account_partial_reconcile", PARTIAL_COLUMNS)
+        self.fulls = Table(cr, "account_full_reconcile", ("id", *COMMON))
         self.taxes = Table(
+            cr,
             "account_move_line_account_tax_rel",
             ("account_move_line_id", "account_tax_id"),
         )
@@ -239,68 +330,30 @@ class Loader:
         return prefix, number, f"{prefix}{number:05d}"
 
     def load(self, partners, invoices):
-        cr, s = self.cr, self.s
+        """Write the rows; set on ``invoices`` the ids the checks need
+        (``partner_ids``, ``first_move_id``, ``first_line_id``, ``residual``)."""
+        cr = self.cr
         started = time.perf_counter()
-        n_payments = sum(len(inv["payments"]) for inv in invoices)
-        partner_ids = reserve_ids(cr, "res_partner", len(partners))
-        move_ids = reserve_ids(cr, "account_move", len(invoices) + n_payments)
-        line_ids = reserve_ids(
-            cr, "account_move_line", 3 * len(invoices) + 2 * n_payments
-        )
-        partial_ids = reserve_ids(cr, "account_partial_reconcile", n_payments)
-        full_ids = reserve_ids(cr, "account_full_reconcile", len(invoices))
-        pids = []
-        for p in partners:
-            pid = next(partner_ids)
-            pids.append(pid)
-            name = f"Customer {p['index'] + 1:05d} ({p['behaviour']})"
-            rated = p["rating"] is not None
-            self.partners.add(
-                **COMMON,
-                id=pid,
-                name=name,
-                complete_name=name,
-                commercial_company_name=name,
-                commercial_partner_id=pid,
-                is_company=True,
-                customer_rank=1,
-                active=True,
-                type="contact",
-                email=f"ar{p['index'] + 1}@customer.example.com",
-                lang="en_US",
-                autopost_bills="ask",
-                partner_share=True,
-                credit_limit=f'{{"{s["company_id"]}": {p["limit"]}}}'
-                if p["limit"]
-                else None,
-                risk_external_rating=p["rating"] if rated else None,
-                risk_external_rating_date=self.today - timedelta(days=60)
-                if rated
-                else None,
-            )
-        # Invoices are numbered in date order, payments in payment date order.
-        payments = []
-        for inv in invoices:
-            inv["partner_id"] = pids[inv["partner"]]
-            self.invoice(inv, next(move_ids), line_ids)
-            payments += [(day, amount, inv) for day, amount in inv["payments"]]
-        payments.sort(key=lambda pay: pay[0])
-        for day, amount, inv in payments:
-            self.payment(day, amount, inv, next(move_ids), line_ids, partial_ids)
-        full_col = self.lines.columns.index("full_reconcile_id")
-        matching_col = self.lines.columns.index("matching_number")
-        for inv in invoices:
-            if not inv["payments"]:
-                continue
-            full_id = None
-            if inv["residual"] == 0:
-                full_id = next(full_ids)
-                self.fulls.add(id=full_id, **COMMON)
-                for row in inv["partial_rows"]:
-                    row[self.partials.columns.index("full_reconcile_id")] = full_id
-            for row in inv["reconciled_rows"]:
-                row[full_col] = full_id
-                row[matching_col] = str(full_id) if full_id else inv["matching"]
+        n = len(invoices)
+        order = invoices.payment_order()
+        residuals = invoices.residuals()
+        first_partner = reserve_ids(cr, "res_partner", len(partners))
+        first_move = reserve_ids(cr, "account_move", n + len(order))
+        first_line = reserve_ids(cr, "account_move_line", 3 * n + 2 * len(order))
+        first_partial = reserve_ids(cr, "account_partial_reconcile", len(order))
+        next_full = reserve_ids(cr, "account_full_reconcile", n)
+        # The first partial of an invoice (Odoo numbers a matching after its
+        # smallest partial), the full reconciliation of a paid invoice.
+        first_partial_of = array("i", [0]) * n
+        for rank in range(len(order) - 1, -1, -1):
+            first_partial_of[order[rank][0]] = first_partial + rank
+        full_of = array("i", [0]) * n
+        for i in range(n):
+            if invoices.n_payments[i] and residuals[i] == 0:
+                full_of[i], next_full = next_full, next_full + 1
+        pids = [first_partner + p["index"] for p in partners]
+        invoices.partner_ids, invoices.residual = pids, residuals
+        invoices.first_move_id, invoices.first_line_id = first_move, first_line
         tables = (
             self.partners,
             self.fulls,
@@ -309,38 +362,126 @@ class Loader:
             self.taxes,
             self.partials,
         )
-        print(f"[generate] rows built: {time.perf_counter() - started:.1f} s")
-        # Indexes are built faster at once than row by row (the trigram ones
-        # above all); primary keys stay. Foreign keys are not checked.
+        restore = self._drop_indexes_and_foreign_keys([t.name for t in tables])
+        print(f"[generate] ids reserved: {time.perf_counter() - started:.1f} s")
+        for p in partners:
+            self.partner(p, pids[p["index"]])
+        self.partners.flush()
+        for full_id in full_of:
+            if full_id:
+                self.fulls.add(id=full_id, **COMMON)
+        self.fulls.flush()
+        names = []
+        for i in range(n):
+            matching = None
+            if full_of[i]:
+                matching = str(full_of[i])
+            elif invoices.n_payments[i]:
+                matching = f"P{first_partial_of[i]}"
+            names.append(
+                self.invoice(
+                    invoices,
+                    i,
+                    pids[invoices.partner[i]],
+                    first_move + i,
+                    first_line + 3 * i,
+                    residuals[i],
+                    full_of[i] or None,
+                    matching,
+                )
+            )
+        for rank, (i, k) in enumerate(order):
+            self.payment(
+                date.fromordinal(invoices.pay_day[2 * i + k]),
+                invoices.pay_amount[2 * i + k],
+                date.fromordinal(invoices.date[i]),
+                pids[invoices.partner[i]],
+                names[i],
+                first_line + 3 * i + 2,
+                first_move + n + rank,
+                first_line + 3 * n + 2 * rank,
+                first_partial + rank,
+                full_of[i] or None,
+                str(full_of[i]) if full_of[i] else f"P{first_partial_of[i]}",
+            )
+        for table in tables:
+            table.flush()
+        print(
+            f"[generate] rows built and copied: {time.perf_counter() - started:.1f} s"
+        )
+        restore()
+        print(
+            "[generate] foreign keys checked, indexes rebuilt: "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        return {t.name: t.count for t in tables}
+
+    def _drop_indexes_and_foreign_keys(self, tables):
+        """Drop the secondary indexes and foreign keys of ``tables``; return
+        the function that adds them back (the keys checked then, all at once).
+
+        Indexes are built faster at once than row by row (the trigram ones
+        above all); primary keys stay. Dropping the foreign keys is what the
+        table owner may do, where skipping them (session_replication_role)
+        needs a superuser.
+        """
+        cr = self.cr
         cr.execute(
             """SELECT indexname, indexdef FROM pg_indexes
                 WHERE tablename = ANY(%s)
                   AND indexname NOT IN (SELECT conname FROM pg_constraint)""",
-            [[t.name for t in tables]],
+            [tables],
         )
         indexes = cr.fetchall()
         for name, _definition in indexes:
             cr.execute(f'DROP INDEX "{name}"')
-        # Foreign keys of the loaded tables are dropped and added back after
-        # (checked then, all at once): the table owner may do it, where
-        # skipping them (session_replication_role) needs a superuser.
         cr.execute(
             """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
                  FROM pg_constraint
                 WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)""",
-            [[t.name for t in tables]],
+            [tables],
         )
         foreign_keys = cr.fetchall()
         for table, name, _definition in foreign_keys:
             cr.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        counts = {t.name: t.copy(cr) for t in tables}
-        print(f"[generate] COPY: {time.perf_counter() - started:.1f} s")
-        for table, name, definition in foreign_keys:
-            cr.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-        print(f"[generate] foreign keys checked: {time.perf_counter() - started:.1f} s")
-        for _name, definition in indexes:
-            cr.execute(definition)
-        return counts
+
+        def restore():
+            for table, name, definition in foreign_keys:
+                cr.execute(
+                    f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+                )
+            for _name, definition in indexes:
+                cr.execute(definition)
+
+        return restore
+
+    def partner(self, p, pid):
+        s = self.s
+        name = f"Customer {p['index'] + 1:05d} ({p['behaviour']})"
+        rated = p["rating"] is not None
+        self.partners.add(
+            **COMMON,
+            id=pid,
+            name=name,
+            complete_name=name,
+            commercial_company_name=name,
+            commercial_partner_id=pid,
+            is_company=True,
+            customer_rank=1,
+            active=True,
+            type="contact",
+            email=f"ar{p['index'] + 1}@customer.example.com",
+            lang="en_US",
+            autopost_bills="ask",
+            partner_share=True,
+            credit_limit=f'{{"{s["company_id"]}": {p["limit"]}}}'
+            if p["limit"]
+            else None,
+            risk_external_rating=p["rating"] if rated else None,
+            risk_external_rating_date=self.today - timedelta(days=60)
+            if rated
+            else None,
+        )
 
     def line(self, **values):
         s = self.s
@@ -359,17 +500,19 @@ class Loader:
         values["debit"] = max(values["balance"], 0)
         values["credit"] = max(-values["balance"], 0)
         self.lines.add(**values)
-        return self.lines.rows[-1]
 
-    def invoice(self, inv, move_id, line_ids):
+    def invoice(
+        self, invoices, i, partner_id, move_id, line_id, residual, full_id, matching
+    ):
+        """Write invoice ``i``: its move and its three lines; return its name."""
         s, journal = self.s, self.s["sale_journal"]
-        prefix, number, name = self.name(journal, inv["date"])
-        untaxed, total = inv["untaxed"], inv["total"]
+        day = date.fromordinal(invoices.date[i])
+        due = date.fromordinal(invoices.due[i])
+        prefix, number, name = self.name(journal, day)
+        untaxed, total = invoices.untaxed[i], invoices.total[i]
         tax = round(total - untaxed, 2)
-        paid = round(sum(amount for _day, amount in inv["payments"]), 2)
-        residual = inv["residual"] = round(total - paid, 2)
+        paid = round(sum(amount for _day, amount in invoices.payments(i)), 2)
         state = "not_paid" if not paid else "partial" if residual else "paid"
-        inv.update(move_id=move_id, name=name)
         self.moves.add(
             **COMMON,
             id=move_id,
@@ -379,18 +522,18 @@ class Loader:
             journal_id=journal["id"],
             company_id=s["company_id"],
             currency_id=s["currency_id"],
-            partner_id=inv["partner_id"],
-            commercial_partner_id=inv["partner_id"],
-            partner_shipping_id=inv["partner_id"],
+            partner_id=partner_id,
+            commercial_partner_id=partner_id,
+            partner_shipping_id=partner_id,
             state="posted",
             move_type="out_invoice",
             auto_post="no",
-            date=inv["date"],
-            invoice_date=inv["date"],
-            invoice_date_due=inv["due"],
+            date=day,
+            invoice_date=day,
+            invoice_date_due=due,
             payment_reference=name,
             payment_state=state,
-            invoice_partner_display_name=f"Customer {inv['partner'] + 1:05d}",
+            invoice_partner_display_name=f"Customer {invoices.partner[i] + 1:05d}",
             invoice_currency_rate=1.0,
             amount_untaxed=untaxed,
             amount_tax=tax,
@@ -410,14 +553,13 @@ class Loader:
             "move_id": move_id,
             "move_name": name,
             "journal_id": journal["id"],
-            "partner_id": inv["partner_id"],
-            "date": inv["date"],
-            "invoice_date": inv["date"],
+            "partner_id": partner_id,
+            "date": day,
+            "invoice_date": day,
         }
-        product_id = next(line_ids)
         self.line(
             **common,
-            id=product_id,
+            id=line_id,
             account_id=journal["account_id"],
             display_type="product",
             sequence=10,
@@ -429,10 +571,10 @@ class Loader:
             price_total=total,
             tax_tag_invert=True,
         )
-        self.taxes.add(account_move_line_id=product_id, account_tax_id=s["tax"]["id"])
+        self.taxes.add(account_move_line_id=line_id, account_tax_id=s["tax"]["id"])
         self.line(
             **common,
-            id=next(line_ids),
+            id=line_id + 1,
             account_id=s["tax"]["account_id"],
             display_type="tax",
             sequence=10000,
@@ -444,23 +586,37 @@ class Loader:
             tax_base_amount=untaxed,
             tax_tag_invert=True,
         )
-        inv["line_id"] = next(line_ids)
-        row = self.line(
+        self.line(
             **common,
-            id=inv["line_id"],
+            id=line_id + 2,
             account_id=s["receivable_id"],
             display_type="payment_term",
             sequence=12000,
             name=name,
-            date_maturity=inv["due"],
+            date_maturity=due,
             balance=total,
             amount_residual=residual,
             amount_residual_currency=residual,
             reconciled=residual == 0,
+            full_reconcile_id=full_id,
+            matching_number=matching,
         )
-        inv["reconciled_rows"], inv["partial_rows"] = [row], []
+        return name
 
-    def payment(self, day, amount, inv, move_id, line_ids, partial_ids):
+    def payment(
+        self,
+        day,
+        amount,
+        invoice_date,
+        partner_id,
+        invoice_name,
+        invoice_line_id,
+        move_id,
+        line_id,
+        partial_id,
+        full_id,
+        matching,
+    ):
         s, journal = self.s, self.s["bank_journal"]
         prefix, number, name = self.name(journal, day)
         self.moves.add(
@@ -472,8 +628,8 @@ class Loader:
             journal_id=journal["id"],
             company_id=s["company_id"],
             currency_id=s["currency_id"],
-            partner_id=inv["partner_id"],
-            commercial_partner_id=inv["partner_id"],
+            partner_id=partner_id,
+            commercial_partner_id=partner_id,
             state="posted",
             move_type="entry",
             auto_post="no",
@@ -497,14 +653,14 @@ class Loader:
             "move_id": move_id,
             "move_name": name,
             "journal_id": journal["id"],
-            "partner_id": inv["partner_id"],
+            "partner_id": partner_id,
             "date": day,
-            "name": f"Payment of {inv['name']}",
+            "name": f"Payment of {invoice_name}",
         }
         # A bank account line keeps its residual (no statement to match).
         self.line(
             **common,
-            id=next(line_ids),
+            id=line_id,
             account_id=journal["account_id"],
             display_type="product",
             sequence=10,
@@ -512,33 +668,31 @@ class Loader:
             amount_residual=amount,
             amount_residual_currency=amount,
         )
-        partial_id = next(partial_ids)
-        row = self.line(
+        self.line(
             **common,
-            id=next(line_ids),
+            id=line_id + 1,
             account_id=s["receivable_id"],
             display_type="product",
             sequence=20,
             balance=-amount,
             reconciled=True,
+            full_reconcile_id=full_id,
+            matching_number=matching,
         )
-        # Odoo numbers a matching after its smallest partial: the first payment.
-        inv.setdefault("matching", f"P{partial_id}")
-        inv["reconciled_rows"].append(row)
         self.partials.add(
             **COMMON,
             id=partial_id,
-            debit_move_id=inv["line_id"],
-            credit_move_id=row[self.lines.columns.index("id")],
+            debit_move_id=invoice_line_id,
+            credit_move_id=line_id + 1,
             debit_currency_id=s["currency_id"],
             credit_currency_id=s["currency_id"],
             company_id=s["company_id"],
-            max_date=max(day, inv["date"]),
+            full_reconcile_id=full_id,
+            max_date=max(day, invoice_date),
             amount=amount,
             debit_amount_currency=amount,
             credit_amount_currency=amount,
         )
-        inv["partial_rows"].append(self.partials.rows[-1])
 
 
 # ----------------------------------------------------------------------
@@ -619,8 +773,9 @@ def check(env, invoices, seed):
     if env.cr.fetchone()[0]:
         problems.append("unbalanced moves")
     # Odoo recomputes the stored amounts of a sample and finds ours.
-    sample = rng.sample(invoices, min(2000, len(invoices)))
-    moves = Move.browse([inv["move_id"] for inv in sample])
+    n = len(invoices)
+    sample = rng.sample(range(n), min(2000, n))
+    moves = Move.browse([invoices.first_move_id + i for i in sample])
     moves |= moves.line_ids.matched_credit_ids.credit_move_id.move_id
     move_fields = ["amount_untaxed", "amount_tax", "amount_total", "amount_residual"]
     move_fields += ["amount_total_signed", "amount_residual_signed", "payment_state"]
@@ -643,9 +798,10 @@ def check(env, invoices, seed):
         problems.append("Odoo numbers the matchings otherwise")
     # The addon's exposure of a sample of customers is the sum of their residuals.
     open_by_partner = {}
-    for inv in invoices:
-        open_by_partner.setdefault(inv["partner_id"], 0.0)
-        open_by_partner[inv["partner_id"]] += inv["residual"]
+    for i in range(n):
+        partner_id = invoices.partner_ids[invoices.partner[i]]
+        open_by_partner.setdefault(partner_id, 0.0)
+        open_by_partner[partner_id] += invoices.residual[i]
     partner_ids = rng.sample(sorted(open_by_partner), min(500, len(open_by_partner)))
     partners = env["res.partner"].browse(partner_ids)
     exposures = env["dunning.credit.profile"]._get_exposure(partners)
@@ -657,14 +813,16 @@ def check(env, invoices, seed):
     if wrong:
         problems.append(f"exposure of {len(wrong)} customers, e.g. {wrong[:5]}")
     # A payment through Odoo's wizard settles the rest of an open invoice.
-    open_inv = next(inv for inv in sample if inv["residual"] and inv["payments"])
-    move = Move.browse(open_inv["move_id"])
+    open_inv = next(
+        i for i in sample if invoices.residual[i] and invoices.n_payments[i]
+    )
+    move = Move.browse(invoices.first_move_id + open_inv)
     env["account.payment.register"].with_context(
         active_model="account.move", active_ids=move.ids
     ).create({})._create_payments()
     if (
         move.payment_state not in ("paid", "in_payment")
-        or Line.browse(open_inv["line_id"]).amount_residual
+        or Line.browse(invoices.first_line_id + 3 * open_inv + 2).amount_residual
     ):
         problems.append(f"paying {move.name} through Odoo left it {move.payment_state}")
     return problems
@@ -688,15 +846,17 @@ def _recompute_same(env, records, fnames):
 
 
 def summary(invoices, today):
-    open_amount = sum(inv["residual"] for inv in invoices)
-    overdue = sum(inv["residual"] for inv in invoices if inv["due"] < today)
+    today = today.toordinal()
+    residual, n = invoices.residual, len(invoices)
+    open_amount = sum(residual)
+    overdue = sum(residual[i] for i in range(n) if invoices.due[i] < today)
     return {
-        "invoices": len(invoices),
-        "paid": sum(1 for inv in invoices if not inv["residual"]),
-        "partial": sum(1 for inv in invoices if inv["residual"] and inv["payments"]),
-        "open": sum(1 for inv in invoices if inv["residual"]),
+        "invoices": n,
+        "paid": sum(1 for r in residual if not r),
+        "partial": sum(1 for i in range(n) if residual[i] and invoices.n_payments[i]),
+        "open": sum(1 for r in residual if r),
         "overdue invoices": sum(
-            1 for inv in invoices if inv["residual"] and inv["due"] < today
+            1 for i in range(n) if residual[i] and invoices.due[i] < today
         ),
         "open amount": round(open_amount, 2),
         "overdue share of open": round(overdue / open_amount, 3),
@@ -749,6 +909,8 @@ def main():
         problems = check(env, invoices, args.seed)
     lap("checks (ORM)")
     print(f"[generate] generation {total:.1f} s (checks not included)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"[generate] peak RSS of this process: {peak:.0f} MB")
     if problems:
         sys.exit("CHECKS FAILED:\n" + "\n".join(problems))
 
