@@ -26,6 +26,9 @@ class DunningBatchJobMixin(models.AbstractModel):
         done = 0
         for count, remaining in batches:
             done += count
+            # The batch is written: what it read leaves the cache, so that a
+            # job's memory is one batch's, not the whole run's.
+            self.env.invalidate_all()
             cron._notify_progress(done=done, remaining=remaining)
             if in_cron and remaining:
                 self.env.ref(cron_xmlid)._trigger()

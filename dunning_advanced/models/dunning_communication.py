@@ -1069,10 +1069,12 @@ class DunningCommunication(models.Model):
 
     def _post_fees(self):
         """Fees the level posts as their own invoice, when the reminder goes out."""
-        product = self.env.ref("dunning_advanced.product_dunning_fee")
         to_invoice = self.filtered(
             lambda c: c.fee_amount and c.level_id.fee_posting == "invoice"
         )
+        if not to_invoice:
+            return
+        product = self.env.ref("dunning_advanced.product_dunning_fee")
         for communication in to_invoice:
             move = (
                 self.env["account.move"]

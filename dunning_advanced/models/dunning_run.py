@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, split_every
 
 from ..lib.dunning_levels import (
     CustomerState,
@@ -24,6 +24,8 @@ from .dunning_communication_line import SECTION_ORDER, SENT_STATES
 
 _logger = logging.getLogger(__name__)
 
+# Reminders a manual run sends at a time (as many as a scheduled batch).
+SEND_BATCH = 200
 # The reminder's fields computed from its lines: the engine writes them with
 # the drafts it inserts.
 AMOUNT_FIELDS = tuple(
@@ -464,7 +466,12 @@ class DunningRun(models.Model):
         drafts = run.communication_ids.filtered(lambda c: c.state == "draft")
         # A credit manager sending a preview approves it; a Dunning User's
         # formal notices wait for a credit manager.
-        drafts._send(approved=self.env.user.has_group(CREDIT_MANAGER))
+        approved = self.env.user.has_group(CREDIT_MANAGER)
+        # In batches as the scheduled run sends, each one's records then left
+        # out of the cache: memory stays one batch's however large the run.
+        for batch in split_every(SEND_BATCH, drafts.ids, run.env[drafts._name].browse):
+            batch._send(approved=approved)
+            run.env.invalidate_all()
         run._finish()
         return True
 
@@ -707,7 +714,8 @@ class DunningRun(models.Model):
                    AND dl.partner_id = ANY(%(partners)s)
               ORDER BY dl.move_line_id, dl.level_rank DESC, dl.date DESC
             )
-            SELECT l.id, cp.id AS partner_id, l.currency_id, l.move_id,
+            SELECT l.id, p.commercial_partner_id AS partner_id, l.currency_id,
+                   l.move_id,
                    COALESCE(l.date_maturity, l.date) AS date_maturity,
                    l.amount_residual, l.amount_residual_currency,
                    ROUND(l.amount_residual * %(scale)s)::bigint AS units,
@@ -717,17 +725,18 @@ class DunningRun(models.Model):
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id
               JOIN account_move m ON m.id = l.move_id
+              -- The contacts of the customers only (a join on the customer
+              -- itself would read every partner for each batch).
               JOIN res_partner p ON p.id = l.partner_id
-              JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                                AND p.commercial_partner_id = ANY(%(partners)s)
          LEFT JOIN reached r ON r.move_line_id = l.id
              WHERE l.company_id = %(company)s
                AND a.account_type = 'asset_receivable'
                AND l.parent_state = 'posted'
                AND NOT l.reconciled
                AND l.amount_residual != 0
-               AND cp.id = ANY(%(partners)s)
                AND NOT COALESCE(m.dunning_excluded, FALSE)
-          ORDER BY cp.id, 5, l.id
+          ORDER BY p.commercial_partner_id, 5, l.id
             """,
             company=self.company_id.id,
             partners=partners.ids,
