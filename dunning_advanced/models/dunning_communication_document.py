@@ -434,6 +434,9 @@ class DunningCommunicationDocument(models.Model):
         fault ends in error, the others carry on. Returns the values of the
         reminders rendered."""
         result = {}
+        # A job sending in batches gives one memo for all of them.
+        memo = self.env.context.get(COMPILED_INLINE)
+        memo = {} if memo is None else memo
         with_email = self.filtered(lambda c: c.send_email and c.email_to)
         for template, group in with_email.grouped(
             lambda c: c.level_id.mail_template_id
@@ -441,7 +444,7 @@ class DunningCommunicationDocument(models.Model):
             if not template:
                 continue
             # Its body compiled once for the group, not once per reminder.
-            template = template.with_context(**{COMPILED_INLINE: {}})
+            template = template.with_context(**{COMPILED_INLINE: memo})
             try:
                 with self.env.cr.savepoint():
                     result.update(template._generate_template(group.ids, EMAIL_FIELDS))

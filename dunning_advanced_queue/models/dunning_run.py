@@ -3,7 +3,12 @@ import logging
 from odoo import _, api, fields, models
 from odoo.tools import SQL, str2bool
 
-from odoo.addons.dunning_advanced.models.dunning_run import DunningRun as DunningRunBase
+from odoo.addons.dunning_advanced.models.dunning_run import (
+    BATCH_SIZE,
+)
+from odoo.addons.dunning_advanced.models.dunning_run import (
+    DunningRun as DunningRunBase,
+)
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -57,7 +62,7 @@ class DunningRun(models.Model):
         return str2bool(value, default=True)
 
     @api.model
-    def _cron_run_dunning(self, batch_size=200):
+    def _cron_run_dunning(self, batch_size=BATCH_SIZE):
         """Daily: queue every company's dunning in chunks of ``batch_size``
         customers, or run it inline when the bridge is switched off."""
         if not self._dunning_queue_enabled():
