@@ -937,6 +937,10 @@ class DunningCommunication(models.Model):
         delivered = ready._isolated(lambda c: c._deliver())
         outgoing = delivered.filtered(lambda c: c.state != "pending")
         outgoing._queue_emails(rendered)
+        # Going out is not tracked in each reminder's chatter (a message per
+        # reminder, created one by one): its email, its sent date and the
+        # notes of _log_history say it; errors and bounces are tracked.
+        outgoing._track_discard()
         outgoing._write_controlled({"state": "sent"})
         delivered._log_history()
 
