@@ -938,8 +938,8 @@ class DunningCommunication(models.Model):
         outgoing = delivered.filtered(lambda c: c.state != "pending")
         outgoing._queue_emails(rendered)
         # Going out is not tracked in each reminder's chatter (a message per
-        # reminder, created one by one): its email, its sent date and the
-        # notes of _log_history say it; errors and bounces are tracked.
+        # reminder, created one by one): _log_history notes it there, all in
+        # one batch; errors and bounces are tracked.
         outgoing._track_discard()
         outgoing._write_controlled({"state": "sent"})
         delivered._log_history()
@@ -1142,15 +1142,20 @@ class DunningCommunication(models.Model):
         return self.env["dunning.collection.case"]._open_from_communications(self)
 
     def _log_history(self):
-        """A note on the customer and on each claimed invoice, in two batched
-        writes."""
+        """A note on the reminder (sent, by which channels), on its customer
+        and on each claimed invoice, in three batched writes."""
         partner_bodies = defaultdict(list)
         move_bodies = defaultdict(list)
+        own_bodies = {}
         for communication in self:
             summary = communication._history_summary()
+            own_bodies[communication.id] = _(
+                "Sent: %s", ", ".join(communication._channel_labels()) or "-"
+            )
             partner_bodies[communication.partner_id.id].append(summary)
             for move in communication._claimed_lines().move_id:
                 move_bodies[move.id].append(summary)
+        self.sudo()._message_log_batch(bodies=own_bodies)
         self.env["res.partner"].sudo().browse(list(partner_bodies))._message_log_batch(
             bodies={pid: Markup("<br/>").join(b) for pid, b in partner_bodies.items()}
         )

@@ -545,6 +545,10 @@ class TestDunningEngine(DunningEngineCommon):
             )
             self.assertEqual(len(notes), 1, record.display_name)
             self.assertIn("Friendly reminder", notes.body)
+        # The reminder's own chatter says it went out, and how.
+        own = sent.message_ids.filtered(lambda m: "Sent:" in (m.body or ""))
+        self.assertEqual(len(own), 1)
+        self.assertIn("email to amministrazione@bianchi.example.com", own.body)
         history = invoice.action_view_dunning_history()
         lines = self.env[history["res_model"]].search(history["domain"])
         self.assertEqual(lines.communication_id, sent)
