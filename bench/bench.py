@@ -40,7 +40,7 @@ from freezegun import freeze_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import check_db_name, environment, load_odoo
+from odoo_env import check_db_name, environment, load_odoo, parse_odoo_args
 
 # Bound before freezegun patches the time module (a method wrapper is not the
 # function itself, so freezegun leaves it alone): clocks that keep running.
@@ -78,26 +78,17 @@ DUNNING_STEPS = {
 
 
 def parse_args():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["scores", "dunning", "views", "snapshot"])
     parser.add_argument("--db", default="dunning_bench_run")
     parser.add_argument("--days-after", type=int, default=0)
-    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
-    parser.add_argument("--addons-path", default=None)
     parser.add_argument(
         "--profile",
         metavar="FILE",
         help="write a cProfile of the measured call to FILE (slower; for "
         "finding where the time goes, not for figures)",
     )
-    parser.add_argument(
-        "--force-db",
-        action="store_true",
-        help="use --db even if its name does not start with dunning_bench",
-    )
-    args = parser.parse_args()
-    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{root}"
+    args = parse_odoo_args(parser)
     return args
 
 

@@ -53,7 +53,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import oca  # noqa: E402
-from odoo_env import check_db_name, environment, load_odoo  # noqa: E402
+from odoo_env import (  # noqa: E402
+    check_db_name,
+    environment,
+    load_odoo,
+    parse_odoo_args,
+)
 
 import bench  # noqa: E402
 from bench import wall_clock  # noqa: E402
@@ -73,18 +78,10 @@ def parse_args():
     parser.add_argument("--count", type=int, help="step send: reminders to send")
     parser.add_argument("--partners", type=int, default=10000)
     parser.add_argument("--invoices", type=int, default=100000)
-    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
-    parser.add_argument("--addons-path", default=None, help="this addon's side")
     parser.add_argument("--oca-cache", default=oca.DEFAULT_CACHE)
     parser.add_argument("--oca-requirement", default=oca.REQUIREMENT)
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
-    parser.add_argument(
-        "--force-db",
-        action="store_true",
-        help="use databases whose names do not start with dunning_bench",
-    )
-    args = parser.parse_args()
-    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{ROOT}"
+    args = parse_odoo_args(parser, "this addon's side")
     return args
 
 

@@ -40,7 +40,7 @@ from freezegun import freeze_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import check_db_name, environment, load_odoo
+from odoo_env import check_db_name, environment, load_odoo, parse_odoo_args
 
 from bench import measure
 
@@ -48,7 +48,6 @@ RUNS_PARAM = "dunning_bench.letters_runs"
 
 
 def parse_args():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["setup", "run", "measure", "drop"])
     parser.add_argument("--db", default="dunning_bench_letters")
@@ -65,11 +64,7 @@ def parse_args():
     parser.add_argument(
         "--profile", metavar="FILE", help="measure: a cProfile of the call to FILE"
     )
-    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
-    parser.add_argument("--addons-path", default=None)
-    parser.add_argument("--force-db", action="store_true")
-    args = parser.parse_args()
-    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{root}"
+    args = parse_odoo_args(parser)
     args.sizes = [int(size) for size in args.sizes.split(",")]
     return args
 

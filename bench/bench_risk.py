@@ -38,17 +38,14 @@ from freezegun import freeze_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import check_db_name, environment, load_odoo
+from odoo_env import check_db_name, environment, load_odoo, parse_odoo_args
 
 from bench import measure
 
 
 def parse_args():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="dunning_bench_risk")
-    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
-    parser.add_argument("--addons-path", default=None)
     parser.add_argument(
         "--batch-size",
         type=int,
@@ -76,13 +73,7 @@ def parse_args():
         action="store_true",
         help="at the end, score everyone afresh (rolled back) and compare",
     )
-    parser.add_argument(
-        "--force-db",
-        action="store_true",
-        help="use --db even if its name does not start with dunning_bench",
-    )
-    args = parser.parse_args()
-    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{root}"
+    args = parse_odoo_args(parser)
     return args
 
 

@@ -37,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import check_db_name, environment, load_odoo
+from odoo_env import check_db_name, environment, load_odoo, parse_odoo_args
 
 # name: (share of customers, days paid after the due date, share never paid)
 BEHAVIOURS = {
@@ -52,21 +52,12 @@ STAMP = datetime(2000, 1, 1)  # create/write dates do not matter here
 
 
 def parse_args():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="dunning_bench")
     parser.add_argument("--partners", type=int, default=10000)
     parser.add_argument("--invoices", type=int, default=100000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
-    parser.add_argument("--addons-path", default=None)
-    parser.add_argument(
-        "--force-db",
-        action="store_true",
-        help="use --db even if its name does not start with dunning_bench",
-    )
-    args = parser.parse_args()
-    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{root}"
+    args = parse_odoo_args(parser)
     return args
 
 

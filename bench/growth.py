@@ -39,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import check_db_name
+from odoo_env import check_db_name, parse_odoo_args
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -107,15 +107,7 @@ def parse_args():
     )
     parser.add_argument("--keep", action="store_true", help="keep the run copies")
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
-    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
-    parser.add_argument("--addons-path", default=None)
-    parser.add_argument(
-        "--force-db",
-        action="store_true",
-        help="use databases whose names do not start with dunning_bench",
-    )
-    args = parser.parse_args()
-    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{ROOT}"
+    args = parse_odoo_args(parser)
     args.sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in args.sizes if s not in SIZES]
     if unknown:

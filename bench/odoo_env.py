@@ -1,9 +1,28 @@
 """Open an Odoo database from a plain Python script (no server, no shell)."""
 
 import contextlib
+import os
 import sys
 
 DB_PREFIX = "dunning_bench"
+# The repository: its addons beside Odoo's.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_odoo_args(parser, addons_help=None):
+    """``parser``'s arguments with the options every bench script shares:
+    ``--odoo-src`` (default ``$ODOO_SRC`` or /opt/odoo), ``--addons-path``
+    (default Odoo's addons and this repository) and ``--force-db``."""
+    parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo"))
+    parser.add_argument("--addons-path", default=None, help=addons_help)
+    parser.add_argument(
+        "--force-db",
+        action="store_true",
+        help="use databases whose names do not start with dunning_bench",
+    )
+    args = parser.parse_args()
+    args.addons_path = args.addons_path or f"{args.odoo_src}/addons,{REPO}"
+    return args
 
 
 def check_db_name(name, force=False):
